@@ -1,0 +1,3 @@
+"""WardEye: community security-camera network for local police."""
+
+__version__ = "0.1.0"

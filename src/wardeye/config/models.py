@@ -1,0 +1,138 @@
+"""The configuration schema. One YAML file; secrets and the database URL may come from the
+environment instead (``WARDEYE_SECRET_KEY``, ``WARDEYE_DATABASE_URL``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerConfig(Strict):
+    host: str = Field("127.0.0.1", description="Address the web app and API listen on.")
+    port: int = Field(8080, ge=1, le=65535, description="TCP port of the web app and API.")
+
+
+class ReconnectConfig(Strict):
+    initial_seconds: float = Field(
+        1.0, gt=0, description="First wait before reconnecting to a camera that dropped."
+    )
+    max_seconds: float = Field(
+        30.0, gt=0, description="Cap of the exponential backoff between reconnect attempts."
+    )
+    jitter: float = Field(
+        0.2, ge=0, le=1, description="Random fraction added to each wait so cameras don't stampede."
+    )
+    open_timeout_seconds: float = Field(
+        10.0, gt=0, description="How long to wait for a camera to answer before giving up a try."
+    )
+    read_timeout_seconds: float = Field(
+        10.0, gt=0, description="Silence after which a connected camera is treated as dropped."
+    )
+
+
+class RetentionConfig(Strict):
+    max_age_days: float | None = Field(
+        30, gt=0, description="Delete unlocked footage older than this (per camera/area override)."
+    )
+    quota_gb: float | None = Field(
+        None, gt=0, description="Upper bound for all recordings; oldest unlocked footage goes first."
+    )
+    keep_free_gb: float = Field(
+        1.0, ge=0, description="Keep at least this much free on the recordings disk."
+    )
+    check_interval_seconds: float = Field(
+        30.0, gt=0, description="How often retention runs (it also runs when the disk fills)."
+    )
+
+
+class RecordingConfig(Strict):
+    enabled: bool = Field(True, description="Record every enabled camera around the clock.")
+    segment_seconds: float = Field(
+        10.0, ge=1, le=600, description="Target segment length; cuts happen on the next keyframe."
+    )
+    storage_dir: Path | None = Field(
+        None, description="Where segments are written. Default: <data_dir>/recordings."
+    )
+    rtsp_transport: Literal["tcp", "udp"] = Field(
+        "tcp", description="RTSP transport for cameras that don't say otherwise."
+    )
+    record_substream: bool = Field(
+        False, description="Also record the sub stream (the main stream is always recorded)."
+    )
+    reconnect: ReconnectConfig = Field(
+        default_factory=ReconnectConfig, description="Reconnect policy."
+    )
+    retention: RetentionConfig = Field(
+        default_factory=RetentionConfig, description="What to delete, and when."
+    )
+
+
+class AreaSeed(Strict):
+    name: str = Field(description="Name exactly as written locally, diacritics included.")
+    level: Literal["province", "district", "commune", "village"] = Field(
+        description="Administrative level: province › district › commune/ward › village."
+    )
+    code: str | None = Field(None, description="Official administrative code, if known.")
+    children: list[AreaSeed] = Field(default_factory=list, description="Areas inside this one.")
+
+
+class DemoConfig(Strict):
+    media_dir: Path | None = Field(
+        None,
+        description="Folder holding the footage prepared by setup "
+        "(default: $WARDEYE_MEDIA_DIR, else ./.media).",
+    )
+    cameras: int = Field(4, ge=1, le=32, description="How many demo cameras to start.")
+
+
+class Config(Strict):
+    site_name: str = Field("WardEye", description="Shown in the web app's title bar.")
+    timezone: str = Field(
+        "Asia/Ho_Chi_Minh", description="Zone in which times are shown to viewers."
+    )
+    data_dir: Path = Field(
+        Path("./var"), description="Catalog, recordings and runtime files live under here."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the catalog. Default: SQLite in data_dir. "
+        "Overridden by WARDEYE_DATABASE_URL.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs session cookies. Overridden by WARDEYE_SECRET_KEY; "
+        "generated and kept in data_dir when absent.",
+    )
+    server: ServerConfig = Field(default_factory=ServerConfig, description="Web/API listener.")
+    recording: RecordingConfig = Field(
+        default_factory=RecordingConfig, description="Recording engine settings."
+    )
+    areas: list[AreaSeed] = Field(
+        default_factory=list, description="Area tree created in the catalog at start if missing."
+    )
+    demo: DemoConfig = Field(default_factory=DemoConfig, description="Settings of `wardeye demo`.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use e.g. Asia/Ho_Chi_Minh)") from exc
+        return value
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'catalog.sqlite3').resolve()}"
+
+    def recordings_dir(self) -> Path:
+        return self.recording.storage_dir or (self.data_dir / "recordings")

@@ -1,0 +1,25 @@
+"""Domain errors with plain-words messages; the API maps them to 4xx, the CLI prints them."""
+
+from __future__ import annotations
+
+
+class WardEyeError(Exception):
+    """Base class: the message is meant for a person, not a stack trace."""
+
+
+class NotFound(WardEyeError):
+    pass
+
+
+class Conflict(WardEyeError):
+    pass
+
+
+class InvalidInput(WardEyeError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConfigError(WardEyeError):
+    pass

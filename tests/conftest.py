@@ -1,0 +1,1 @@
+pytest_plugins = ["wardeye.testing.pytest_plugin"]
