@@ -48,7 +48,9 @@ def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
         if isinstance(node, yaml.MappingNode):
             match = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
             if match is None:
-                key_node = next((k for k, _ in node.value if getattr(k, "value", None) == key), None)
+                key_node = next(
+                    (k for k, _ in node.value if getattr(k, "value", None) == key), None
+                )
                 return key_node or node
             node = match
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
@@ -96,7 +98,8 @@ def parse_config(
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise InvalidConfig(source, [ConfigProblem(line, "", f"not valid YAML: {exc.problem}")])
+        problem = ConfigProblem(line, "", f"not valid YAML: {exc.problem}")
+        raise InvalidConfig(source, [problem]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -41,7 +41,9 @@ class RetentionConfig(Strict):
         30, gt=0, description="Delete unlocked footage older than this (per camera/area override)."
     )
     quota_gb: float | None = Field(
-        None, gt=0, description="Upper bound for all recordings; oldest unlocked footage goes first."
+        None,
+        gt=0,
+        description="Upper bound for all recordings; oldest unlocked goes first.",
     )
     keep_free_gb: float = Field(
         1.0, ge=0, description="Keep at least this much free on the recordings disk."

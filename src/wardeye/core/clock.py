@@ -1,4 +1,4 @@
-"""Time helpers: everything inside WardEye is UTC-aware; the viewer's zone is applied at the edge."""
+"""Time helpers: all times are UTC-aware inside; the viewer's zone is applied at the edge."""
 
 from __future__ import annotations
 

@@ -1,0 +1,125 @@
+"""Bulk camera import from CSV: every row is checked first; nothing is written unless all pass."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from wardeye.catalog import areas as area_repo
+from wardeye.catalog import cameras as camera_repo
+from wardeye.catalog.database import Database
+from wardeye.catalog.models import Area
+from wardeye.core.bus import EventBus
+from wardeye.core.errors import WardEyeError
+from wardeye.core.events import CameraRegistered
+from wardeye.registry.schemas import CameraCreate
+
+KNOWN_COLUMNS = {
+    "name", "area", "area_id", "kind", "owner_name", "owner_phone", "consent_tier",
+    "latitude", "longitude", "main_url", "sub_url", "enabled", "retention_days", "description",
+}  # fmt: skip
+AREA_SEPARATOR = "/"
+
+
+@dataclass
+class RowError:
+    row: int  # line number in the file, header = 1
+    name: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    imported: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _resolve_area(session: Session, spec: str) -> Area:
+    """An area is given by id, or by its path of names from the top: 'Tỉnh/Huyện/Xã'."""
+    if spec.isdigit():
+        area = area_repo.get(session, int(spec))
+        if area is None:
+            raise WardEyeError(f"unknown area id {spec}")
+        return area
+    parent: Area | None = None
+    for name in (part.strip() for part in spec.split(AREA_SEPARATOR)):
+        found = area_repo.find(session, name, parent.id if parent else None)
+        if found is None:
+            raise WardEyeError(f"unknown area {spec!r} (no {name!r} there)")
+        parent = found
+    if parent is None:
+        raise WardEyeError("area is empty")
+    return parent
+
+
+def _row_to_input(session: Session, row: dict[str, str]) -> CameraCreate:
+    values: dict[str, object] = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
+    area_spec = str(values.pop("area", values.pop("area_id", "")))
+    if not area_spec:
+        raise WardEyeError("area (id or path like Tỉnh/Huyện/Xã) is required")
+    values["area_id"] = _resolve_area(session, area_spec).id
+    if "enabled" in values:
+        values["enabled"] = str(values["enabled"]).lower() in ("1", "true", "yes", "y", "có")
+    return CameraCreate.model_validate(values)
+
+
+def _explain(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"])
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            parts.append(f"{where}: {msg}" if where else msg)
+        return "; ".join(parts)
+    return str(exc)
+
+
+class CameraImporter:
+    def __init__(self, db: Database, bus: EventBus | None = None) -> None:
+        self._db = db
+        self._bus = bus
+
+    def import_csv(self, text: str, dry_run: bool = False) -> ImportReport:
+        report = ImportReport()
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        unknown = set(reader.fieldnames or []) - KNOWN_COLUMNS
+        if not reader.fieldnames or "name" not in reader.fieldnames:
+            report.errors.append(
+                RowError(1, "", "header must include at least name, area, main_url")
+            )
+            return report
+        if unknown:
+            report.errors.append(RowError(1, "", f"unknown columns: {', '.join(sorted(unknown))}"))
+            return report
+        with self._db.session() as session:
+            accepted: list[CameraCreate] = []
+            seen: dict[str, int] = {}
+            for index, row in enumerate(reader, start=2):
+                name = (row.get("name") or "").strip()
+                try:
+                    data = _row_to_input(session, row)
+                    if data.name in seen:
+                        raise WardEyeError(f"duplicate name, also on row {seen[data.name]}")
+                    if camera_repo.get_by_name(session, data.name) is not None:
+                        raise WardEyeError(f"a camera named {data.name!r} already exists")
+                    seen[data.name] = index
+                    accepted.append(data)
+                except (ValidationError, WardEyeError) as exc:
+                    report.errors.append(RowError(index, name, _explain(exc)))
+            if report.errors or dry_run:
+                return report
+            created = [camera_repo.add(session, **data.model_dump()) for data in accepted]
+            report.imported = [c.name for c in created]
+            ids = [(c.id, c.name) for c in created]
+        if self._bus is not None:
+            for camera_id, name in ids:
+                self._bus.publish(CameraRegistered(camera_id=camera_id, name=name))
+        return report
