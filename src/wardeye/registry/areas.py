@@ -64,6 +64,9 @@ class AreaRegistry:
                 stack.extend((child, area.id) for child in seed.children)
         return added
 
+    def within(self, area_id: int, ancestor_id: int) -> bool:
+        return area_within(self._db, area_id, ancestor_id)
+
     @staticmethod
     def _check_parent(session: Session, data: AreaCreate) -> None:
         if data.parent_id is None:
@@ -76,3 +79,9 @@ class AreaRegistry:
                 f"a {data.level} cannot sit inside a {parent.level} ({parent.name})",
                 field="level",
             )
+
+
+def area_within(db: Database, area_id: int, ancestor_id: int) -> bool:
+    """True when ``area_id`` is ``ancestor_id`` or lies inside it."""
+    with db.session() as session:
+        return area_id in area_repo.subtree_ids(session, ancestor_id)

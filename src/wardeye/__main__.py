@@ -1,0 +1,3 @@
+from wardeye.cli import main
+
+main()

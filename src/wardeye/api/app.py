@@ -1,0 +1,38 @@
+"""Build the FastAPI application from services handed in by the composition root."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from wardeye import __version__
+from wardeye.api import auth
+from wardeye.api.errors import install_error_handlers
+from wardeye.api.routers import areas, cameras, system, users
+from wardeye.api.services import ApiServices
+
+SESSION_COOKIE = "wardeye_session"
+
+
+def create_api(services: ApiServices, secret_key: str) -> FastAPI:
+    app = FastAPI(
+        title="WardEye",
+        version=__version__,
+        description="Community security-camera network: cameras, recordings, evidence.",
+        docs_url=None,  # Swagger UI loads from a CDN; WardEye must work offline
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.services = services
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=12 * 3600,
+        same_site="strict",
+        https_only=services.secure_cookies,
+    )
+    install_error_handlers(app)
+    for router in (auth.router, areas.router, cameras.router, users.router, system.router):
+        app.include_router(router)
+    return app

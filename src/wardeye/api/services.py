@@ -1,0 +1,24 @@
+"""The services the API is given by the composition root (wardeye.app)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from wardeye.registry.areas import AreaRegistry
+from wardeye.registry.camera_import import CameraImporter
+from wardeye.registry.cameras import CameraRegistry
+from wardeye.registry.users import UserService
+
+
+@dataclass(frozen=True)
+class ApiServices:
+    areas: AreaRegistry
+    cameras: CameraRegistry
+    importer: CameraImporter
+    users: UserService
+    site_name: str = "WardEye"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    camera_health: Callable[[], Sequence[Any]] = field(default=lambda: [])
+    secure_cookies: bool = False

@@ -1,0 +1,106 @@
+"""Composition root: build every service from the Config, in order, and start/stop them.
+No business logic lives here; it only wires parts that know nothing of each other."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from wardeye.api.app import create_api
+from wardeye.api.services import ApiServices
+from wardeye.catalog import migrate
+from wardeye.catalog.database import Database
+from wardeye.config.models import Config
+from wardeye.core.bus import InProcessBus
+from wardeye.registry.areas import AreaRegistry
+from wardeye.registry.camera_import import CameraImporter
+from wardeye.registry.cameras import CameraRegistry
+from wardeye.registry.users import UserService
+from wardeye.web import pages
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(pages.__file__).with_name("static")
+
+
+def load_or_create_secret(config: Config) -> str:
+    """Session-signing key: from config/env, else generated once and kept in data_dir."""
+    if config.secret_key is not None:
+        return config.secret_key.get_secret_value()
+    path = config.data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@dataclass
+class WardEye:
+    """Every long-lived part of one WardEye process."""
+
+    config: Config
+    db: Database = field(init=False)
+    bus: InProcessBus = field(init=False)
+    areas: AreaRegistry = field(init=False)
+    cameras: CameraRegistry = field(init=False)
+    importer: CameraImporter = field(init=False)
+    users: UserService = field(init=False)
+    background: list[Any] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(self.config.resolved_database_url())
+        self.bus = InProcessBus()
+        self.areas = AreaRegistry(self.db)
+        self.cameras = CameraRegistry(self.db, self.bus)
+        self.importer = CameraImporter(self.db, self.bus)
+        self.users = UserService(self.db)
+
+    def prepare_catalog(self) -> None:
+        migrate.ensure_current(self.db)
+        added = self.areas.seed(self.config.areas)
+        if added:
+            log.info("created %d areas from the config", added)
+
+    def start_background(self) -> None:
+        """Recording and other long-running workers (wired as they are built)."""
+
+    def stop(self) -> None:
+        for part in reversed(self.background):
+            try:
+                part.stop()
+            except Exception:
+                log.exception("stopping %s failed", type(part).__name__)
+        self.background.clear()
+        self.db.dispose()
+
+    def camera_health(self) -> list[Any]:
+        for part in self.background:
+            if hasattr(part, "health"):
+                return list(part.health())
+        return []
+
+    def asgi(self) -> FastAPI:
+        services = ApiServices(
+            areas=self.areas,
+            cameras=self.cameras,
+            importer=self.importer,
+            users=self.users,
+            site_name=self.config.site_name,
+            timezone=self.config.timezone,
+            camera_health=self.camera_health,
+        )
+        app = create_api(services, load_or_create_secret(self.config))
+        app.include_router(pages.router)
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+        return app

@@ -1,0 +1,134 @@
+"""`wardeye camera …`: add, list, remove, enable/disable, bulk import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from wardeye.cli.context import ConfigOption, console, err_console, opened
+from wardeye.registry.schemas import CameraCreate
+
+app = typer.Typer(help="Register and manage cameras.", no_args_is_help=True)
+
+
+def _explain(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}"
+        if e["loc"]
+        else str(e["msg"]).removeprefix("Value error, ")
+        for e in exc.errors()
+    )
+
+
+@app.command("add")
+def add(
+    name: str = typer.Argument(help="Unique camera name."),
+    url: str = typer.Option(..., "--url", help="Main stream URL (rtsp://user:pass@host/…)."),
+    area: int = typer.Option(..., "--area", help="Area id (see `wardeye area list`)."),
+    sub_url: str | None = typer.Option(None, "--sub-url", help="Sub stream URL."),
+    kind: str = typer.Option("public", help="public or household."),
+    consent: str | None = typer.Option(None, help="Household: registry, on_request or live."),
+    owner: str | None = typer.Option(None, help="Household owner's name."),
+    lat: float | None = typer.Option(None, help="Latitude."),
+    lon: float | None = typer.Option(None, help="Longitude."),
+    disabled: bool = typer.Option(False, "--disabled", help="Register without recording."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Register one camera."""
+    try:
+        data = CameraCreate(
+            name=name,
+            main_url=url,
+            sub_url=sub_url,
+            area_id=area,
+            kind=kind,  # type: ignore[arg-type]
+            consent_tier=consent,  # type: ignore[arg-type]
+            owner_name=owner,
+            latitude=lat,
+            longitude=lon,
+            enabled=not disabled,
+        )
+    except ValidationError as exc:
+        err_console.print(f"[red]error:[/red] {_explain(exc)}")
+        raise typer.Exit(1) from None
+    with opened(config) as wardeye:
+        view = wardeye.cameras.create(data)
+    console.print(f"added camera {view.id}: {view.name} ({view.main_url})")
+
+
+@app.command("list")
+def list_(
+    area: int | None = typer.Option(None, "--area", help="Only this area and areas inside it."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """List cameras (stream credentials are masked)."""
+    with opened(config) as wardeye:
+        cameras = wardeye.cameras.list(area_id=area)
+    table = Table("id", "name", "area", "kind", "enabled", "main stream")
+    for c in cameras:
+        table.add_row(
+            str(c.id), c.name, " › ".join(c.area_path), c.kind, "yes" if c.enabled else "no",
+            c.main_url,
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("remove")
+def remove(
+    camera: str = typer.Argument(help="Camera name or id."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Remove a camera that has no recorded footage (otherwise disable it)."""
+    with opened(config) as wardeye:
+        view = wardeye.cameras.find(camera)
+        wardeye.cameras.delete(view.id)
+    console.print(f"removed camera {view.id}: {view.name}")
+
+
+@app.command("disable")
+def disable(camera: str, config: Path | None = ConfigOption) -> None:
+    """Stop recording and showing a camera; its footage stays."""
+    with opened(config) as wardeye:
+        view = wardeye.cameras.set_enabled(wardeye.cameras.find(camera).id, False)
+    console.print(f"disabled camera {view.id}: {view.name}")
+
+
+@app.command("enable")
+def enable(camera: str, config: Path | None = ConfigOption) -> None:
+    """Record and show a camera again."""
+    with opened(config) as wardeye:
+        view = wardeye.cameras.set_enabled(wardeye.cameras.find(camera).id, True)
+    console.print(f"enabled camera {view.id}: {view.name}")
+
+
+@app.command("import")
+def import_(
+    csv_file: Path = typer.Argument(help="CSV with a header row: name,area,main_url,…"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, write nothing."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Import many cameras at once. Every row is checked; nothing is written unless all pass.
+
+    Columns: name, area (id or path 'Tỉnh/Huyện/Xã'), main_url, and optionally sub_url, kind,
+    consent_tier, owner_name, owner_phone, latitude, longitude, enabled, retention_days,
+    description."""
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        err_console.print(f"[red]error:[/red] cannot read {csv_file}: {exc}")
+        raise typer.Exit(1) from None
+    with opened(config) as wardeye:
+        report = wardeye.importer.import_csv(text, dry_run=dry_run)
+    if report.errors:
+        table = Table("row", "name", "problem", title="Nothing was imported")
+        for e in report.errors:
+            table.add_row(str(e.row), e.name, e.message)
+        err_console.print(table)
+        raise typer.Exit(1)
+    if dry_run:
+        console.print("all rows are valid (dry run: nothing written)")
+    else:
+        console.print(f"imported {len(report.imported)} cameras")
