@@ -15,8 +15,8 @@ from wardeye.config import load_config
 from wardeye.config.models import Config
 from wardeye.core.errors import WardEyeError
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def config_path(explicit: Path | None) -> Path | None:

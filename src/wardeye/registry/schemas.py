@@ -27,7 +27,7 @@ def check_stream_url(url: str) -> str:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise ValueError(f"malformed stream URL: {exc}") from None
+        raise ValueError(f"malformed stream URL ({str(exc).lower()})") from None
     if parts.scheme not in STREAM_SCHEMES:
         raise ValueError(
             f"stream URL must start with one of {', '.join(s + '://' for s in STREAM_SCHEMES)}"
