@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -62,11 +63,15 @@ def add(
 @app.command("list")
 def list_(
     area: int | None = typer.Option(None, "--area", help="Only this area and areas inside it."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (for scripts)."),
     config: Path | None = ConfigOption,
 ) -> None:
     """List cameras (stream credentials are masked)."""
     with opened(config) as wardeye:
         cameras = wardeye.cameras.list(area_id=area)
+    if as_json:
+        console.print_json(json.dumps([c.model_dump(mode="json") for c in cameras]))
+        return
     table = Table("id", "name", "area", "kind", "enabled", "main stream")
     for c in cameras:
         table.add_row(
