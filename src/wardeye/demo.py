@@ -82,5 +82,5 @@ def _area(wardeye: WardEye, name: str, level: str, parent: int | None) -> int:
         if area.name == name and area.parent_id == parent:
             return area.id
     return wardeye.areas.create(
-        AreaCreate(name=name, level=level, parent_id=parent)  # type: ignore[arg-type]
+        AreaCreate(name=name, level=level, parent_id=parent)
     ).id

@@ -24,7 +24,7 @@ def add(
 ) -> None:
     """Add an area."""
     try:
-        data = AreaCreate(name=name, level=level, parent_id=parent, code=code)  # type: ignore[arg-type]
+        data = AreaCreate(name=name, level=level, parent_id=parent, code=code)
     except ValidationError as exc:
         err_console.print(f"[red]error:[/red] {exc.errors()[0]['msg']}")
         raise typer.Exit(1) from None

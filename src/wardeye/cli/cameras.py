@@ -45,8 +45,8 @@ def add(
             main_url=url,
             sub_url=sub_url,
             area_id=area,
-            kind=kind,  # type: ignore[arg-type]
-            consent_tier=consent,  # type: ignore[arg-type]
+            kind=kind,
+            consent_tier=consent,
             owner_name=owner,
             latitude=lat,
             longitude=lon,

@@ -51,6 +51,6 @@ class InProcessBus:
         def unsubscribe() -> None:
             with self._lock:
                 if handler in self._handlers[kind]:
-                    self._handlers[kind].remove(handler)  # type: ignore[arg-type]
+                    self._handlers[kind].remove(handler)
 
         return unsubscribe

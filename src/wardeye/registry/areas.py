@@ -18,7 +18,7 @@ def area_view(session: Session, area: Area) -> AreaView:
     return AreaView(
         id=area.id,
         name=area.name,
-        level=area.level,  # type: ignore[arg-type]
+        level=area.level,
         parent_id=area.parent_id,
         code=area.code,
         path=area_repo.path_names(session, area),

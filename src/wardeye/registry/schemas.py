@@ -71,7 +71,7 @@ class CameraFields(Strict):
     @field_validator("sub_url")
     @classmethod
     def _sub_url(cls, value: str | None) -> str | None:
-        return None if value in (None, "") else check_stream_url(value)  # type: ignore[arg-type]
+        return None if value in (None, "") else check_stream_url(value)
 
 
 class CameraCreate(CameraFields):
@@ -113,7 +113,7 @@ class CameraUpdate(Strict):
     @field_validator("sub_url")
     @classmethod
     def _sub_url(cls, value: str | None) -> str | None:
-        return None if value in (None, "") else check_stream_url(value)  # type: ignore[arg-type]
+        return None if value in (None, "") else check_stream_url(value)
 
 
 class CameraView(BaseModel):

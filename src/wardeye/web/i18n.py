@@ -58,7 +58,7 @@ DEFAULT_LANGUAGE = "vi"
 
 def pick_language(requested: str | None, accept_language: str | None) -> str:
     if requested in STRINGS:
-        return requested  # type: ignore[return-value]
+        return requested
     for part in (accept_language or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
         if code in STRINGS:

@@ -23,6 +23,6 @@ def health(services: Services) -> dict[str, str]:
 def camera_health(services: Services, _: CurrentUser) -> list[dict[str, Any]]:
     """Per camera stream: state, fps, bitrate, last keyframe, last error (credentials masked)."""
     return [
-        dataclasses.asdict(h) if dataclasses.is_dataclass(h) else dict(h)  # type: ignore[arg-type,call-overload]
+        dataclasses.asdict(h) if dataclasses.is_dataclass(h) else dict(h)  # type: ignore[arg-type]
         for h in services.camera_health()
     ]
