@@ -40,9 +40,7 @@ def areas(wardeye: WardEye) -> dict[str, int]:
 
 
 def _client(wardeye: WardEye, username: str, role: str, area_id: int | None = None) -> TestClient:
-    wardeye.users.add(
-        UserCreate(username=username, password=PASSWORD, role=role, area_id=area_id)
-    )
+    wardeye.users.add(UserCreate(username=username, password=PASSWORD, role=role, area_id=area_id))
     client = TestClient(wardeye.asgi())
     response = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
@@ -181,9 +179,7 @@ def test_credentials_are_stored_for_the_recorder(
         assert stored.main_url.startswith("rtsp://admin:Secr3t!@")
 
 
-def test_logged_out_and_wrong_role_are_refused(
-    wardeye: WardEye, areas: dict[str, int]
-) -> None:
+def test_logged_out_and_wrong_role_are_refused(wardeye: WardEye, areas: dict[str, int]) -> None:
     anonymous = TestClient(wardeye.asgi())
     assert anonymous.get("/api/cameras").status_code == 401
     bad = anonymous.post("/api/auth/login", json={"username": "nobody", "password": "x" * 9})

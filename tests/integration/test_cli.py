@@ -31,7 +31,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
 
 def _areas(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("area", "add", "Tỉnh Bình Dương", "--level", "province")[0] == 0
-    assert cli("area", "add", "Thành phố Thủ Dầu Một", "--level", "district", "--parent", "1")[0] == 0
+    assert (
+        cli("area", "add", "Thành phố Thủ Dầu Một", "--level", "district", "--parent", "1")[0] == 0
+    )
     code, out = cli("area", "add", "Phường Phú Cường", "--level", "commune", "--parent", "2")
     assert code == 0, out
     assert "Tỉnh Bình Dương › Thành phố Thủ Dầu Một › Phường Phú Cường" in out

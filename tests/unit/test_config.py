@@ -104,9 +104,20 @@ def test_every_field_is_described() -> None:
     classes = [
         obj
         for obj in vars(models).values()
-        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == models.__name__
+        if isinstance(obj, type)
+        and issubclass(obj, BaseModel)
+        and obj.__module__ == models.__name__
     ]
     assert Config in classes
     for cls in classes:
         for name, info in cls.model_fields.items():
             assert info.description, f"{cls.__name__}.{name} has no description"
+
+
+def test_configuration_reference_is_up_to_date() -> None:
+    from wardeye.config.reference import document
+
+    doc = Path(__file__).parents[2] / "docs" / "configuration.md"
+    assert doc.read_text(encoding="utf-8") == document(), (
+        "regenerate: python -m wardeye.config.reference > docs/configuration.md"
+    )
