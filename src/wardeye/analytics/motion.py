@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from wardeye.analytics.types import Box
 
 Frame = npt.NDArray[np.uint8]
+Image = npt.NDArray[Any]  # what OpenCV returns (its stubs do not keep the dtype)
 Polygon = Sequence[tuple[float, float]]
 GRID = 4  # cells per side for telling lighting changes (everywhere) from motion (local)
 CELL_CHANGED = 0.1
@@ -157,7 +159,7 @@ class MotionDetector:
             return MotionResult((), fraction, True)
         return MotionResult(self._regions(moving, (width, height)), fraction, False)
 
-    def _changed_cells(self, moving: Frame) -> float:
+    def _changed_cells(self, moving: Image) -> float:
         """Fraction of the (unmasked) cells of a 4x4 grid where over a tenth of pixels moved."""
         assert self._mask is not None
         rows = np.array_split(np.arange(moving.shape[0]), GRID)
@@ -170,17 +172,17 @@ class MotionDetector:
                 if live == 0:
                     continue
                 counted += 1
-                changed += np.count_nonzero(moving[cell]) > CELL_CHANGED * live
+                changed += int(np.count_nonzero(moving[cell]) > CELL_CHANGED * live)
         return changed / counted if counted else 0.0
 
-    def _prepare(self, frame: Frame) -> Frame:
+    def _prepare(self, frame: Frame) -> Image:
         grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
         scale = self.settings.width / grey.shape[1]
         size = (self.settings.width, max(1, round(grey.shape[0] * scale)))
         small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
         return cv2.GaussianBlur(small, (5, 5), 0)
 
-    def _normalise(self, small: Frame) -> Frame:
+    def _normalise(self, small: Image) -> Image:
         """Cancel global gain/offset changes: map the frame's mean and contrast onto slow
         running references, so only local changes reach the background model."""
         if not self.settings.normalise_brightness:
@@ -199,7 +201,7 @@ class MotionDetector:
         )
         return out
 
-    def _regions(self, moving: Frame, frame_size: tuple[int, int]) -> tuple[Box, ...]:
+    def _regions(self, moving: Image, frame_size: tuple[int, int]) -> tuple[Box, ...]:
         s = self.settings
         cleaned = cv2.morphologyEx(moving, cv2.MORPH_OPEN, self._open)
         cleaned = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, self._close)
