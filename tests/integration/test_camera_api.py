@@ -244,3 +244,26 @@ def test_camera_list_page_is_rendered(admin: TestClient, areas: dict[str, int]) 
     assert "Camera" in page.text
     english = admin.get("/?lang=en")
     assert "Cameras" in english.text
+
+
+@pytest.mark.postgres
+def test_registry_on_postgresql(tmp_path: Path, postgresql_db_url: str) -> None:
+    """The same API on a real PostgreSQL catalog: Vietnamese names, filters, conflicts."""
+    instance = WardEye(Config(data_dir=tmp_path / "data", database_url=postgresql_db_url))
+    instance.prepare_catalog()
+    try:
+        province = instance.areas.create(AreaCreate(name="Tỉnh Đồng Tháp", level="province"))
+        admin = _client(instance, "admin", "admin")
+        created = admin.post("/api/cameras", json=_camera(province.id, name="Chợ Sa Đéc"))
+        assert created.status_code == 201, created.text
+        assert (
+            admin.post("/api/cameras", json=_camera(province.id, name="Chợ Sa Đéc")).status_code
+            == 409
+        )
+        assert admin.post("/api/cameras", json=_camera(999, name="x")).status_code == 422
+        [camera] = admin.get("/api/cameras", params={"area_id": province.id}).json()
+        assert camera["name"] == "Chợ Sa Đéc"
+        assert camera["area_path"] == ["Tỉnh Đồng Tháp"]
+        assert "Secr3t" not in admin.get("/api/cameras").text
+    finally:
+        instance.stop()
