@@ -1,0 +1,161 @@
+"""One camera stream to any number of viewers, from the single reader the recorder also uses.
+
+The broadcaster is one more PacketSink on that reader: the camera is asked for the stream
+once, however many people watch. It keeps the packets since the last keyframe so a new viewer
+starts at once (from that keyframe) instead of waiting up to a GOP for the next one, and it
+builds each fragment once for all viewers. While nobody watches it only keeps that GOP.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from wardeye.ingest.packets import MediaPacket, StreamInfo
+from wardeye.live.codecs import UnsupportedCodec, decoder_config
+from wardeye.live.feed import LiveFeed
+from wardeye.live.fmp4 import Sample, Track, fragment, init_segment
+from wardeye.live.messages import Fragment, InitSegment, LiveMessage, StreamStatus
+
+log = logging.getLogger(__name__)
+MAX_GOP_PACKETS = 600  # a camera with a very long GOP: stop caching rather than grow forever
+
+
+@dataclass
+class _GopEntry:
+    packet: MediaPacket
+    built: Fragment | None = None
+
+
+@dataclass
+class LiveState:
+    """What the health page and the API report about a live stream."""
+
+    camera_id: int
+    stream: str
+    state: str = "waiting"  # waiting | live | offline | unsupported
+    reason: str = ""
+    codec: str = ""
+    width: int = 0
+    height: int = 0
+    viewers: int = 0
+    last_packet_at: datetime | None = None
+    packets: int = 0
+
+
+@dataclass
+class LiveBroadcaster:
+    """PacketSink for one (camera, stream); fans fragments out to LiveFeeds."""
+
+    camera_id: int
+    stream: str
+    on_viewers_changed: Callable[[LiveBroadcaster, int], None] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _feeds: list[LiveFeed] = field(default_factory=list, init=False)
+    _init: InitSegment | None = field(default=None, init=False)
+    _gop: list[_GopEntry] = field(default_factory=list, init=False)
+    _sequence: int = field(default=0, init=False)
+    _info: StreamInfo | None = field(default=None, init=False)
+    _status: LiveState = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._status = LiveState(self.camera_id, self.stream)
+
+    # -- PacketSink, called on the reader's delivery thread --------------------------------
+    def stream_opened(self, info: StreamInfo) -> None:
+        with self._lock:
+            self._info, self._gop = info, []
+            try:
+                config = decoder_config(info.codec, info.parameter_sets)
+            except UnsupportedCodec as exc:
+                self._init = None
+                self._set_state("unsupported", str(exc))
+                self._send(StreamStatus("unsupported", str(exc)))
+                return
+            track = Track(config, info.width, info.height)
+            self._init = InitSegment(
+                init_segment(track), track.mime, config.mime_codec, info.width, info.height,
+                info.epoch,
+            )  # fmt: skip
+            self._status.codec, self._status.width, self._status.height = (
+                config.mime_codec,
+                info.width,
+                info.height,
+            )
+            self._set_state("live", "")
+            self._send(self._init)
+
+    def packet(self, packet: MediaPacket) -> None:
+        with self._lock:
+            if self._init is None:
+                return
+            self._status.packets += 1
+            self._status.last_packet_at = packet.at
+            if packet.keyframe:
+                self._gop = []
+            if len(self._gop) < MAX_GOP_PACKETS:
+                entry = _GopEntry(packet)
+                self._gop.append(entry)
+            else:
+                entry = _GopEntry(packet)
+            if self._feeds:
+                self._send(self._built(entry))
+
+    def stream_closed(self, reason: str) -> None:
+        with self._lock:
+            self._init, self._gop = None, []
+            self._set_state("offline", reason)
+            self._send(StreamStatus("offline", reason))
+
+    # -- viewers, called on the event loop ---------------------------------------------------
+    def add_feed(self, feed: LiveFeed) -> None:
+        """Start a viewer at the last keyframe: init segment plus the GOP so far."""
+        with self._lock:
+            self._feeds.append(feed)
+            self._status.viewers = len(self._feeds)
+            if self._init is not None:
+                feed.offer_threadsafe(self._init)
+                for entry in self._gop:
+                    feed.offer_threadsafe(self._built(entry))
+            elif self._status.state in ("offline", "unsupported"):
+                feed.offer_threadsafe(StreamStatus(self._status.state, self._status.reason))
+            count = len(self._feeds)
+        if self.on_viewers_changed is not None:
+            self.on_viewers_changed(self, count)
+
+    def remove_feed(self, feed: LiveFeed) -> None:
+        with self._lock:
+            if feed in self._feeds:
+                self._feeds.remove(feed)
+            count = self._status.viewers = len(self._feeds)
+        feed.close()
+        if self.on_viewers_changed is not None:
+            self.on_viewers_changed(self, count)
+
+    def state(self) -> LiveState:
+        with self._lock:
+            return LiveState(**vars(self._status))
+
+    def gop_packets(self) -> tuple[StreamInfo | None, list[MediaPacket]]:
+        """The stream facts and packets since the last keyframe (for snapshots)."""
+        with self._lock:
+            return self._info, [e.packet for e in self._gop]
+
+    # -- internals (lock held) ---------------------------------------------------------------
+    def _built(self, entry: _GopEntry) -> Fragment:
+        if entry.built is None:
+            p = entry.packet
+            self._sequence += 1
+            data = fragment(self._sequence, [Sample(p.data, p.dts, p.pts, p.duration, p.keyframe)])
+            entry.built = Fragment(data, p.keyframe, p.dts, p.at)
+        return entry.built
+
+    def _send(self, message: LiveMessage) -> None:
+        for feed in self._feeds:
+            feed.offer_threadsafe(message)
+
+    def _set_state(self, state: str, reason: str) -> None:
+        self._status.state, self._status.reason = state, reason

@@ -1,0 +1,75 @@
+"""One viewer's queue. Filled from a reader's thread, drained on the event loop. A viewer that
+cannot keep up (slow phone link) loses whole groups of pictures, never single frames, so
+what it still gets always decodes: it skips to the next keyframe."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from wardeye.live.messages import Fragment, InitSegment, LiveMessage
+
+
+class LiveFeed:
+    """Bounded by bytes queued; overflow drops everything queued and waits for a keyframe."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_bytes: int = 8 << 20) -> None:
+        self._loop = loop
+        self._max_bytes = max_bytes
+        self._items: deque[LiveMessage] = deque()
+        self._bytes = 0
+        self._ready = asyncio.Event()
+        self._closed = False
+        self._need_key = False
+        self.dropped = 0  # fragments thrown away because this viewer fell behind
+
+    def offer_threadsafe(self, message: LiveMessage) -> None:
+        """Called from any thread; the message is queued on the viewer's event loop."""
+        if not self._closed and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._offer, message)
+
+    def _offer(self, message: LiveMessage) -> None:
+        if self._closed:
+            return
+        if isinstance(message, InitSegment):
+            self._need_key = False
+        elif isinstance(message, Fragment):
+            if self._need_key and not message.keyframe:
+                self.dropped += 1
+                return
+            self._need_key = False
+            if self._bytes + len(message.data) > self._max_bytes:
+                self._drop_fragments()
+                if not message.keyframe:
+                    self._need_key = True
+                    self.dropped += 1
+                    return
+            self._bytes += len(message.data)
+        self._items.append(message)
+        self._ready.set()
+
+    def _drop_fragments(self) -> None:
+        kept: deque[LiveMessage] = deque(m for m in self._items if not isinstance(m, Fragment))
+        self.dropped += len(self._items) - len(kept)
+        self._items = kept
+        self._bytes = 0
+
+    async def get(self) -> LiveMessage | None:
+        """Next message, or None once closed."""
+        while not self._items:
+            if self._closed:
+                return None
+            self._ready.clear()
+            await self._ready.wait()
+        message = self._items.popleft()
+        if isinstance(message, Fragment):
+            self._bytes -= len(message.data)
+        return message
+
+    def close(self) -> None:
+        self._closed = True
+        self._loop.call_soon_threadsafe(self._ready.set)
+
+    @property
+    def pending_bytes(self) -> int:
+        return self._bytes
