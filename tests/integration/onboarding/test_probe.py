@@ -118,7 +118,8 @@ def test_long_keyframe_interval_and_audio_are_reported(http_server: str, web_dir
         web_dir / "gop5.mp4",
         "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi",
         "-i", "sine=frequency=440", "-t", "12", "-c:v", "libx264", "-preset", "ultrafast",
-        "-g", "125", "-keyint_min", "125", "-sc_threshold", "0", "-c:a", "aac", "-shortest", "-movflags", "+faststart",
+        "-g", "125", "-keyint_min", "125", "-sc_threshold", "0", "-c:a", "aac", "-shortest",
+        "-movflags", "+faststart",
     )  # fmt: skip
     result = probe(f"{http_server}/gop5.mp4")
     assert result.recordable and result.has_audio and result.audio_codec == "aac"
