@@ -1,0 +1,155 @@
+"""Live health figures of one camera stream, kept by its reader and read by anyone.
+
+States: ``starting`` (never connected yet, within the grace period), ``online`` (packets
+flowing), ``reconnecting`` (lost less than ``grace_seconds`` ago), ``offline`` (not connected
+for longer than the grace period; ``offline_since`` is when it was lost), ``paused_disk_full``
+(connected, but the recorder cannot write), ``stopped``. The grace period keeps a camera that
+blips for a second (a Wi-Fi bridge, a reboot of the switch) from raising an offline alert.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from wardeye.core.clock import utc_now
+
+WINDOW_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class StreamHealth:
+    state: str
+    since: datetime
+    offline_since: datetime | None
+    fps: float
+    bitrate_kbps: float
+    codec: str | None
+    width: int
+    height: int
+    last_packet_at: datetime | None
+    last_keyframe_at: datetime | None
+    last_error: str | None
+    connect_attempts: int
+    connections: int
+
+
+class HealthTracker:
+    """Thread-safe: the reader writes, the recorder's watcher and the API read snapshots."""
+
+    def __init__(self, grace_seconds: float = 5.0, now: Callable[[], datetime] = utc_now) -> None:
+        self._grace = timedelta(seconds=grace_seconds)
+        self._now = now
+        self._lock = threading.Lock()
+        self._created = now()
+        self._online_since: datetime | None = None
+        self._down_since: datetime | None = None
+        self._stopped_at: datetime | None = None
+        self._paused_since: datetime | None = None
+        self._window: deque[tuple[float, int]] = deque()
+        self._codec: str | None = None
+        self._size = (0, 0)
+        self._last_packet: datetime | None = None
+        self._last_keyframe: datetime | None = None
+        self._last_error: str | None = None
+        self._attempts = 0
+        self._connections = 0
+
+    def attempting(self) -> None:
+        with self._lock:
+            self._attempts += 1
+            self._stopped_at = None
+
+    def streaming(self, codec: str, width: int, height: int) -> None:
+        """First good packet of a connection: the stream is online."""
+        with self._lock:
+            self._connections += 1
+            self._online_since = self._now()
+            self._down_since = None
+            self._codec, self._size = codec, (width, height)
+
+    def packet(self, size: int, keyframe: bool) -> None:
+        mono = time.monotonic()
+        with self._lock:
+            now = self._now()
+            self._last_packet = now
+            if keyframe:
+                self._last_keyframe = now
+            self._window.append((mono, size))
+            while self._window and mono - self._window[0][0] > WINDOW_SECONDS:
+                self._window.popleft()
+
+    def lost(self, error: str | None) -> None:
+        """A connection ended, or an attempt failed; ``error`` must already be redacted."""
+        with self._lock:
+            if error:
+                self._last_error = error
+            if self._down_since is None:
+                self._down_since = self._now()
+            self._online_since = None
+            self._window.clear()
+
+    def set_paused(self, paused: bool) -> None:
+        """The recorder paused this stream because the disk is full (or resumed it)."""
+        with self._lock:
+            if paused and self._paused_since is None:
+                self._paused_since = self._now()
+            elif not paused:
+                self._paused_since = None
+
+    def stopped(self) -> None:
+        with self._lock:
+            self._stopped_at = self._now()
+            self._online_since = None
+            self._window.clear()
+
+    def snapshot(self) -> StreamHealth:
+        with self._lock:
+            now = self._now()
+            state, since, offline_since = self._state(now)
+            fps, kbps = self._rates()
+            return StreamHealth(
+                state=state,
+                since=since,
+                offline_since=offline_since,
+                fps=fps,
+                bitrate_kbps=kbps,
+                codec=self._codec,
+                width=self._size[0],
+                height=self._size[1],
+                last_packet_at=self._last_packet,
+                last_keyframe_at=self._last_keyframe,
+                last_error=self._last_error,
+                connect_attempts=self._attempts,
+                connections=self._connections,
+            )
+
+    def _state(self, now: datetime) -> tuple[str, datetime, datetime | None]:
+        if self._stopped_at is not None:
+            return "stopped", self._stopped_at, None
+        if self._online_since is not None:
+            if self._paused_since is not None:
+                return "paused_disk_full", self._paused_since, None
+            return "online", self._online_since, None
+        down = self._down_since
+        if down is None:  # never lost, never online: still trying the first time
+            if now - self._created <= self._grace:
+                return "starting", self._created, None
+            return "offline", self._created, self._created
+        if now - down <= self._grace:
+            return "reconnecting", down, None
+        return "offline", down, down
+
+    def _rates(self) -> tuple[float, float]:
+        if len(self._window) < 2:
+            return 0.0, 0.0
+        span = self._window[-1][0] - self._window[0][0]
+        if span <= 0:
+            return 0.0, 0.0
+        frames = len(self._window) - 1
+        total = sum(size for _, size in list(self._window)[1:])
+        return round(frames / span, 2), round(total * 8 / span / 1000, 1)

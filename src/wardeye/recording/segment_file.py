@@ -1,0 +1,151 @@
+"""Write one segment: remux packets (no decoding) into a fragmented MP4, then publish it
+atomically under its final name.
+
+Why fragmented MP4 (``frag_keyframe+empty_moov+default_base_moof+delay_moov``) rather than a
+plain MP4 with ``+faststart``:
+
+* one pass: faststart rewrites the whole file at close to move the index to the front, which
+  doubles the disk writes of every camera;
+* a crash (kill -9, power cut) leaves a ``.partial`` whose complete fragments are still valid,
+  so startup can salvage all but the last GOP (a plain MP4 without its trailing index is lost);
+* it plays as is in Chromium (``<video>`` with HTTP range requests, and MSE for live/stitched
+  playback), and ffprobe reads its real duration by walking the fragments.
+
+``delay_moov`` lets FFmpeg build the codec configuration (avcC/hvcC) from the first keyframe's
+in-band parameter sets, which the reader guarantees every keyframe has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.container
+
+from wardeye.ingest.packets import TIME_BASE, MediaPacket, StreamInfo, ticks_to_delta
+from wardeye.recording.layout import partial_path, segment_path
+
+MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof+delay_moov"
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedSegment:
+    """A segment file in its final place, ready to be indexed."""
+
+    camera_id: int
+    stream: str
+    path: Path
+    start: datetime
+    end: datetime
+    bytes: int
+    frames: int
+    keyframes: int
+    codec: str
+    width: int
+    height: int
+
+
+def fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(partial: Path, final: Path) -> None:
+    """Make a complete file durable, then give it its final name in one atomic step."""
+    fsync_path(partial)
+    os.replace(partial, final)
+    with contextlib.suppress(OSError):  # some filesystems refuse fsync on a directory
+        fsync_path(final.parent)
+
+
+class SegmentWriter:
+    """One ``.partial`` file being written; :meth:`finish` or :meth:`abort` ends it."""
+
+    def __init__(self, root: Path, info: StreamInfo, first: MediaPacket) -> None:
+        self.info = info
+        self.final = segment_path(root, info.camera_id, info.stream, first.at)
+        self.partial = partial_path(self.final)
+        self.start = first.at
+        self.base_dts = first.dts
+        self.last_end_dts = first.dts
+        self.frames = 0
+        self.keyframes = 0
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self._out: av.container.OutputContainer | None = av.open(
+            str(self.partial), "w", format="mp4", options={"movflags": MOVFLAGS}
+        )
+        try:
+            rate = Fraction(info.fps).limit_denominator(1001) if info.fps else None
+            self._video = self._out.add_mux_stream(
+                info.codec, rate=rate, width=info.width, height=info.height
+            )
+            self._video.time_base = TIME_BASE
+        except BaseException:
+            self.abort()
+            raise
+
+    def elapsed_ticks(self, dts: int) -> int:
+        return dts - self.base_dts
+
+    def write(self, packet: MediaPacket) -> None:
+        assert self._out is not None, "segment already closed"
+        out = av.Packet(packet.data)
+        out.time_base = TIME_BASE
+        out.dts = packet.dts - self.base_dts
+        out.pts = max(packet.pts, packet.dts) - self.base_dts
+        out.duration = packet.duration
+        out.is_keyframe = packet.keyframe
+        out.stream = self._video
+        self._out.mux(out)
+        self.frames += 1
+        self.keyframes += int(packet.keyframe)
+        self.last_end_dts = packet.dts + packet.duration
+
+    def finish(self, end_dts: int | None = None) -> FinishedSegment:
+        """Close the file (``end_dts``: where the next segment starts, if one does) and rename
+        it into place. Raises OSError (e.g. a full disk) with the partial file left behind."""
+        assert self._out is not None, "segment already closed"
+        out, self._out = self._out, None
+        out.close()
+        end = self.start + ticks_to_delta((end_dts or self.last_end_dts) - self.base_dts)
+        publish(self.partial, self.final)
+        return FinishedSegment(
+            camera_id=self.info.camera_id,
+            stream=self.info.stream,
+            path=self.final,
+            start=self.start,
+            end=end,
+            bytes=self.final.stat().st_size,
+            frames=self.frames,
+            keyframes=self.keyframes,
+            codec=self.info.codec,
+            width=self.info.width,
+            height=self.info.height,
+        )
+
+    def close_quietly(self) -> None:
+        """Release the file after a write error, keeping what is on disk (for salvage)."""
+        out, self._out = self._out, None
+        if out is not None:
+            with contextlib.suppress(Exception):
+                out.close()
+
+    def abort(self) -> None:
+        """Give up this segment: close and delete the partial file."""
+        self.close_quietly()
+        with contextlib.suppress(FileNotFoundError):
+            self.partial.unlink()
