@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from wardeye.catalog.database import Database
 from wardeye.catalog.models import Area, Base, Camera, EvidenceLock, Segment
+from wardeye.recording.layout import segment_path, stored_path
 from wardeye.testing.media import media_file
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
@@ -56,6 +57,17 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         unmount(target)
 
 
+@pytest.fixture
+def big_small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 192 MiB tmpfs: the recorder asks for at least 64 MiB of room when the disk fills."""
+    target = tmp_path / "disk192"
+    mount_tmpfs(target, 192)
+    try:
+        yield target
+    finally:
+        unmount(target)
+
+
 @pytest.fixture(scope="session")
 def real_segments(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Two-second MP4 segments remuxed (no transcode) from the 1080p 4 Mbit/s clip, ~1 MB each."""
@@ -80,13 +92,19 @@ def catalog(tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
-def make_cameras(db: Database, count: int) -> list[int]:
+def make_cameras(db: Database, count: int, urls: list[str] | None = None) -> list[int]:
+    """Cameras in one ward; disabled unless real ``urls`` are given (then the recorder records)."""
     with db.session() as s:
         ward = Area(name="Phường Bến Thành", level="commune")
         s.add(ward)
         s.flush()
         cams = [
-            Camera(name=f"cam{i}", area_id=ward.id, main_url=f"rtsp://10.0.0.{i}/main")
+            Camera(
+                name=f"cam{i}",
+                area_id=ward.id,
+                main_url=urls[i] if urls else f"rtsp://10.0.0.{i}/main",
+                enabled=urls is not None,
+            )
             for i in range(count)
         ]
         s.add_all(cams)
@@ -108,15 +126,15 @@ class SegmentWriter:
     the file is completed first, then its row is inserted. A write that hits ENOSPC removes the
     partial file and raises, so callers see a genuine full disk."""
 
-    def __init__(self, db: Database, root: Path, sources: list[Path]) -> None:
-        self.db, self.root, self.sources = db, root, sources
+    def __init__(self, db: Database, root: Path, sources: list[Path], t0: datetime = T0) -> None:
+        self.db, self.root, self.sources, self.t0 = db, root, sources, t0
         self.count = 0
 
     def write(self, camera_id: int) -> Written:
         src = self.sources[self.count % len(self.sources)]
-        start = T0 + timedelta(seconds=SEGMENT_SECONDS * self.count)
-        rel = f"{camera_id}/{start:%Y%m%d}/{start:%H%M%S}.mp4"
-        dest = self.root / rel
+        start = self.t0 + timedelta(seconds=SEGMENT_SECONDS * self.count)
+        dest = segment_path(self.root, camera_id, "main", start)  # the recorder's own layout
+        rel = stored_path(self.root, dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
             shutil.copyfile(src, dest)
