@@ -51,12 +51,16 @@ class Segmenter:
         index: StreamIndex,
         health: HealthTracker,
         on_disk_full: DiskFullHandler | None = None,
+        disk_retry_seconds: float = DISK_RETRY_SECONDS,
+        min_room_bytes: int = MIN_ROOM_BYTES,
     ) -> None:
         self._root = root
         self._target = round(segment_seconds * CLOCK_RATE)
         self._index = index
         self._health = health
         self._on_disk_full = on_disk_full
+        self._disk_retry = disk_retry_seconds
+        self._min_room = min_room_bytes
         self.name = f"camera {index.camera_id}/{index.stream}"
         self._info: StreamInfo | None = None
         self._writer: SegmentWriter | None = None
@@ -122,7 +126,7 @@ class Segmenter:
             if now < self._paused_until or not packet.keyframe:
                 return False
             if not self._room_available():
-                self._paused_until = now + DISK_RETRY_SECONDS
+                self._paused_until = now + self._disk_retry
                 return False
             self._paused_until = None
             self._health.set_paused(False)
@@ -149,10 +153,10 @@ class Segmenter:
                 writer.abort()  # its bytes may be what lets the next segment fit
         self._index.interrupted(GAP_DISK_FULL)
         if not freed and not self._room_available():
-            self._paused_until = time.monotonic() + DISK_RETRY_SECONDS
+            self._paused_until = time.monotonic() + self._disk_retry
             self._health.set_paused(True)
             log.error("%s: disk full and no footage could be freed; recording paused, "
-                      "retrying every %.0f s", self.name, DISK_RETRY_SECONDS)  # fmt: skip
+                      "retrying every %.0f s", self.name, self._disk_retry)  # fmt: skip
 
     def _keep_what_is_whole(self, writer: SegmentWriter) -> None:
         """Salvage an interrupted segment up to its last complete fragment, and index that."""
@@ -184,7 +188,7 @@ class Segmenter:
 
     def _wanted_bytes(self) -> int:
         per_segment = self._bytes_per_second * self._target / CLOCK_RATE
-        return max(MIN_ROOM_BYTES, int(per_segment * 3))
+        return max(self._min_room, int(per_segment * 2))
 
     def _ask_for_room(self) -> bool:
         if self._on_disk_full is None:

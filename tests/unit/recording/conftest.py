@@ -1,0 +1,3 @@
+from recording_support import catalog
+
+__all__ = ["catalog"]

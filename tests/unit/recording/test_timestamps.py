@@ -1,0 +1,84 @@
+"""Camera timestamps -> one forward-only timeline, and DTS -> capture time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from wardeye.ingest.timestamps import TimestampNormalizer, WallClock
+
+F = 3600  # one frame at 25 fps, 90 kHz
+
+
+def test_first_packets_without_dts_use_pts_or_are_dropped() -> None:
+    norm = TimestampNormalizer()
+    assert norm.push(None, None) is None  # nothing to place it by
+    first = norm.push(9000, None)
+    assert first is not None and (first.pts, first.dts) == (0, 0)
+    nxt = norm.push(None, None)  # mid-stream: one frame later
+    assert nxt is not None and nxt.dts == F
+
+
+def test_normal_steps_are_kept_and_rebased_to_zero() -> None:
+    norm = TimestampNormalizer()
+    out = [norm.push(t, t) for t in range(1_000_000, 1_000_000 + 10 * F, F)]
+    assert [o.dts for o in out if o] == list(range(0, 10 * F, F))
+    assert not any(o.discontinuity for o in out if o)
+
+
+def test_reset_to_zero_continues_one_frame_later() -> None:
+    norm = TimestampNormalizer()
+    for t in range(500 * F, 510 * F, F):
+        norm.push(t, t)
+    after = norm.push(0, 0)  # the simulator looped its file
+    assert after is not None and after.discontinuity
+    assert after.dts == 10 * F
+    again = norm.push(F, F)
+    assert again is not None and again.dts == 11 * F and not again.discontinuity
+
+
+def test_forward_jump_bigger_than_real_time_is_not_believed() -> None:
+    norm = TimestampNormalizer()
+    norm.push(0, 0, arrival=100.0)
+    norm.push(F, F, arrival=100.04)
+    jumped = norm.push(F + 3 * 90_000, F + 3 * 90_000, arrival=100.08)  # NTP moved 3 s
+    assert jumped is not None and jumped.discontinuity and jumped.dts == 2 * F
+
+
+def test_a_real_stall_keeps_the_cameras_timing() -> None:
+    norm = TimestampNormalizer()
+    norm.push(0, 0, arrival=10.0)
+    late = norm.push(2 * 90_000, 2 * 90_000, arrival=12.0)  # 2 s of lost packets, 2 s waited
+    assert late is not None and not late.discontinuity and late.dts == 2 * 90_000
+
+
+def test_pts_never_below_dts_and_b_frame_offsets_survive_a_reset() -> None:
+    norm = TimestampNormalizer()
+    norm.push(2 * F, 0)
+    b = norm.push(F, F)
+    assert b is not None and b.pts >= b.dts
+    reset = norm.push(2 * F, 0)
+    assert reset is not None and reset.pts - reset.dts == 2 * F
+
+
+def test_restart_continues_the_timeline_of_the_previous_connection() -> None:
+    norm = TimestampNormalizer()
+    for t in range(0, 5 * F, F):
+        norm.push(t, t)
+    norm.restart()
+    fresh = norm.push(123_456_789, 123_456_789)
+    assert fresh is not None and fresh.dts == 5 * F
+
+
+def test_wall_clock_follows_dts_and_reanchors_on_drift_without_going_back() -> None:
+    clock = WallClock(max_drift=2.0)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    assert clock.at(0, t0) == t0
+    # arrival jitter does not matter: time comes from the camera's clock
+    assert clock.at(90_000, t0 + timedelta(seconds=1.3)) == t0 + timedelta(seconds=1)
+    # a camera clock running fast: 10 s of media in 5 s of arrivals -> re-anchored
+    moment = clock.at(10 * 90_000, t0 + timedelta(seconds=5))
+    assert moment == t0 + timedelta(seconds=5) and clock.reanchored == 1
+    assert clock.at(10 * 90_000 + F, t0 + timedelta(seconds=5.04)) > moment
+    clock.restart()
+    # a new connection never starts before the last moment given out
+    assert clock.at(0, t0) >= moment
