@@ -63,7 +63,7 @@ def clip_packets(
             out.append(
                 MediaPacket(
                     raw.data, st.pts, st.dts, st.duration, raw.keyframe, t0 + ticks_to_delta(st.dts)
-                )  # fmt: skip
+                )
             )
     return conn, out
 

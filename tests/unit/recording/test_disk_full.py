@@ -3,6 +3,7 @@ Runs on a real, tiny tmpfs (needs root to mount; skipped otherwise)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import time
@@ -94,7 +95,7 @@ def test_retention_makes_room_and_recording_goes_on(catalog: Database, small_dis
         [(r.start, r.end) for r in rows]
         + [(g.start, g.end) for g in disk_gaps if g.end and g.start >= rows[0].start]
     )
-    for (_, end), (start, _) in zip(edges, edges[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(edges):
         assert start == end
 
 

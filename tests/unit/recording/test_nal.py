@@ -19,7 +19,7 @@ from wardeye.ingest.nal import (
     ("testsrc_1080p_hevc.mp4", "hevc", [32, 33, 34]),
 ])  # fmt: skip
 def test_real_keyframes_carry_their_parameter_sets(clip: str, codec: str, types: list[int]) -> None:
-    conn, packets = clip_packets(clip, seconds=4)
+    _conn, packets = clip_packets(clip, seconds=4)
     keyframes = [p for p in packets if p.keyframe]
     assert len(keyframes) == 2
     for key in keyframes:

@@ -65,9 +65,10 @@ def index(db: Database, root: Path, cam: int, path: Path, seconds: float) -> Non
     start = start_from_name(path)
     assert start is not None
     with db.session() as s:
-        recordings.add_segment(s, NewSegment(
-            cam, "main", start, start + timedelta(seconds=seconds), path.stat().st_size,
-            int(seconds * 25), int(seconds / 2), "h264", 1280, 720, stored_path(root, path)))  # fmt: skip
+        new = NewSegment(cam, "main", start, start + timedelta(seconds=seconds),
+                         path.stat().st_size, int(seconds * 25), int(seconds / 2), "h264",
+                         1280, 720, stored_path(root, path))  # fmt: skip
+        recordings.add_segment(s, new)
 
 
 def test_reconcile_after_a_crash(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def test_segments_cut_on_keyframes_play_and_are_indexed(
         gaps = recordings.gaps_between(s, cam, T0 - timedelta(1), T0 + timedelta(1))
     assert [round(r.duration, 3) for r in rows] == lengths
     assert rows[0].start == T0
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         assert before.end == after.start  # contiguous: durations add up
     assert sum(r.duration for r in rows) == pytest.approx(seconds, abs=0.001)
     for row in rows:
