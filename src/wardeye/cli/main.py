@@ -13,6 +13,7 @@ import uvicorn
 from wardeye.app import WardEye
 from wardeye.catalog import migrate as migrations
 from wardeye.cli import areas, cameras, users
+from wardeye.cli import onboarding as _onboarding  # noqa: F401  (adds probe/discover/onvif)
 from wardeye.cli.context import ConfigOption, config_path, console, err_console, load
 from wardeye.config.models import Config
 from wardeye.core.errors import WardEyeError
