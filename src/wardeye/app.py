@@ -19,6 +19,10 @@ from wardeye.catalog import migrate
 from wardeye.catalog.database import Database
 from wardeye.config.models import Config
 from wardeye.core.bus import InProcessBus
+from wardeye.ingest.packets import PacketSink
+from wardeye.live.footage import FootageIndex
+from wardeye.live.hub import LiveHub
+from wardeye.live.tap import Detach, RecorderTap
 from wardeye.registry.areas import AreaRegistry
 from wardeye.registry.camera_import import CameraImporter
 from wardeye.registry.cameras import CameraRegistry
@@ -55,6 +59,8 @@ class WardEye:
     cameras: CameraRegistry = field(init=False)
     importer: CameraImporter = field(init=False)
     users: UserService = field(init=False)
+    footage: FootageIndex = field(init=False)
+    live: LiveHub = field(init=False)
     background: list[Any] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -65,6 +71,9 @@ class WardEye:
         self.cameras = CameraRegistry(self.db, self.bus)
         self.importer = CameraImporter(self.db, self.bus)
         self.users = UserService(self.db)
+        self.footage = FootageIndex(self.db, self.config.recordings_dir())
+        self._live_tap = RecorderTap(self.db, self._attach_recorded, self.config.recording)
+        self.live = LiveHub(self._live_tap)
 
     def prepare_catalog(self) -> None:
         migrate.ensure_current(self.db)
@@ -75,7 +84,17 @@ class WardEye:
     def start_background(self) -> None:
         """Recording and other long-running workers (wired as they are built)."""
 
+    def _attach_recorded(self, camera_id: int, stream: str, sink: PacketSink, name: str) -> Detach:
+        """Live view rides on the recorder's reader of that stream (KeyError: not recorded)."""
+        for part in self.background:
+            if hasattr(part, "attach"):
+                detach: Detach = part.attach(camera_id, stream, sink, name)
+                return detach
+        raise KeyError(f"camera {camera_id}/{stream} is not being recorded")
+
     def stop(self) -> None:
+        self.live.stop()
+        self._live_tap.stop()
         for part in reversed(self.background):
             try:
                 part.stop()
@@ -99,6 +118,8 @@ class WardEye:
             site_name=self.config.site_name,
             timezone=self.config.timezone,
             camera_health=self.camera_health,
+            live=self.live,
+            footage=self.footage,
         )
         app = create_api(services, load_or_create_secret(self.config))
         app.include_router(pages.router)

@@ -8,7 +8,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from wardeye import __version__
 from wardeye.api import auth
 from wardeye.api.errors import install_error_handlers
-from wardeye.api.routers import areas, cameras, system, users
+from wardeye.api.routers import areas, cameras, live, playback, system, users
 from wardeye.api.services import ApiServices
 
 SESSION_COOKIE = "wardeye_session"
@@ -33,6 +33,7 @@ def create_api(services: ApiServices, secret_key: str) -> FastAPI:
         https_only=services.secure_cookies,
     )
     install_error_handlers(app)
-    for router in (auth.router, areas.router, cameras.router, users.router, system.router):
+    routers = (auth.router, areas.router, cameras.router, users.router, system.router)
+    for router in (*routers, live.router, playback.router):
         app.include_router(router)
     return app

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from wardeye.live.footage import FootageIndex
+from wardeye.live.hub import LiveHub
 from wardeye.registry.areas import AreaRegistry
 from wardeye.registry.camera_import import CameraImporter
 from wardeye.registry.cameras import CameraRegistry
@@ -22,3 +25,10 @@ class ApiServices:
     timezone: str = "Asia/Ho_Chi_Minh"
     camera_health: Callable[[], Sequence[Any]] = field(default=lambda: [])
     secure_cookies: bool = False
+    map_settings: dict[str, Any] = field(default_factory=dict)  # tiles/overlay for the map page
+    live: LiveHub | None = None
+    footage: FootageIndex | None = None
+    # Analytics events of a camera in [start, end) as JSON-able dicts, for the timeline.
+    events_between: Callable[[int, datetime, datetime], Sequence[dict[str, Any]]] = field(
+        default=lambda camera_id, start, end: []
+    )

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from wardeye.ingest.packets import MediaPacket, StreamInfo
+from wardeye.ingest.packets import CLOSED_DETACHED, CLOSED_STOPPED, MediaPacket, StreamInfo
 from wardeye.live.codecs import UnsupportedCodec, decoder_config
 from wardeye.live.feed import LiveFeed
 from wardeye.live.fmp4 import Sample, Track, fragment, init_segment
@@ -53,6 +53,7 @@ class LiveBroadcaster:
     camera_id: int
     stream: str
     on_viewers_changed: Callable[[LiveBroadcaster, int], None] | None = None
+    on_ended: Callable[[LiveBroadcaster], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _feeds: list[LiveFeed] = field(default_factory=list, init=False)
     _init: InitSegment | None = field(default=None, init=False)
@@ -105,10 +106,19 @@ class LiveBroadcaster:
                 self._send(self._built(entry))
 
     def stream_closed(self, reason: str) -> None:
+        """A camera that drops stays attached (its reader reconnects). A reader that was
+        stopped (camera removed, URL changed, shutdown) is gone for good: viewers are closed
+        so their players reconnect to whatever reads the camera now."""
+        ended = reason in (CLOSED_STOPPED, CLOSED_DETACHED)
         with self._lock:
             self._init, self._gop = None, []
             self._set_state("offline", reason)
             self._send(StreamStatus("offline", reason))
+            feeds = list(self._feeds) if ended else []
+        for feed in feeds:
+            feed.close()
+        if ended and self.on_ended is not None:
+            self.on_ended(self)
 
     # -- viewers, called on the event loop ---------------------------------------------------
     def add_feed(self, feed: LiveFeed) -> None:

@@ -68,7 +68,8 @@ class LiveFeed:
 
     def close(self) -> None:
         self._closed = True
-        self._loop.call_soon_threadsafe(self._ready.set)
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._ready.set)
 
     @property
     def pending_bytes(self) -> int:

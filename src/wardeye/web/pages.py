@@ -1,41 +1,86 @@
-"""The pages people open: login and the camera list. Rendered on the server, no CDN."""
+"""The pages people open: login, map, live grid and single view, playback, camera health, the
+camera list. Server-rendered shells; the moving parts are plain JS modules in static/js that
+call the API. Nothing is loaded from outside the box (front-end packages come from npm at
+setup into static/vendor)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from wardeye.api.auth import SESSION_USER_KEY, Services, current_user_or_none
+from wardeye.api.services import ApiServices
+from wardeye.registry.schemas import UserView
 from wardeye.web.i18n import STRINGS, pick_language
+from wardeye.web.timefmt import format_local
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+WEB_DIR = Path(__file__).parent
+TEMPLATES = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+TEMPLATES.env.filters["local"] = format_local
 router = APIRouter(include_in_schema=False)
+YEAR = 365 * 86400
 
 
 def _language(request: Request) -> str:
     requested = request.query_params.get("lang") or request.cookies.get("lang")
-    return pick_language(requested, request.headers.get("accept-language"))
+    return pick_language(requested)
 
 
-def _render(request: Request, name: str, services: Any, **context: Any) -> HTMLResponse:
+def viewer_zone(request: Request, default: str) -> str:
+    """The viewer's chosen zone (cookie ``tz``), else the site's (Asia/Ho_Chi_Minh)."""
+    wanted = request.query_params.get("tz") or request.cookies.get("tz")
+    if wanted:
+        try:
+            ZoneInfo(wanted)
+            return wanted
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return default
+
+
+def _render(
+    request: Request, name: str, services: ApiServices, page: str = "", **context: Any
+) -> HTMLResponse:
     lang = _language(request)
+    zone = viewer_zone(request, services.timezone)
+    user: UserView | None = context.get("user")
+    client = {
+        "lang": lang,
+        "tz": zone,
+        "page": page,
+        "strings": STRINGS[lang],
+        "user": None if user is None else {"name": user.username, "role": user.role},
+        **context.pop("client", {}),
+    }
     response = TEMPLATES.TemplateResponse(
         request,
         name,
-        {"t": STRINGS[lang], "lang": lang, "site_name": services.site_name, **context},
+        {
+            "t": STRINGS[lang],
+            "lang": lang,
+            "tz": zone,
+            "page": page,
+            "site_name": services.site_name,
+            "client_json": json.dumps(client, ensure_ascii=False).replace("</", "<\\/"),
+            **context,
+        },
     )
     if request.query_params.get("lang") in STRINGS:
-        response.set_cookie("lang", lang, samesite="strict", max_age=365 * 86400)
+        response.set_cookie("lang", lang, samesite="strict", max_age=YEAR)
+    if request.query_params.get("tz") == zone:
+        response.set_cookie("tz", zone, samesite="strict", max_age=YEAR)
     return response
 
 
 @router.get("/login")
 def login_page(request: Request, services: Services) -> Response:
-    return _render(request, "login.html", services, error=None)
+    return _render(request, "login.html", services, page="login", error=None)
 
 
 @router.post("/login")
@@ -47,7 +92,7 @@ def login_form(
 ) -> Response:
     user = services.users.authenticate(username, password)
     if user is None:
-        response = _render(request, "login.html", services, error=True)
+        response = _render(request, "login.html", services, page="login", error=True)
         response.status_code = 401
         return response
     request.session.clear()
@@ -61,14 +106,90 @@ def logout_form(request: Request) -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
-@router.get("/")
-def cameras_page(request: Request, services: Services) -> Response:
+def _states(services: ApiServices) -> dict[int, str]:
+    states: dict[int, str] = {}
+    for health in services.camera_health():
+        if getattr(health, "stream", "main") == "main":
+            states[health.camera_id] = getattr(health, "state", "unknown")
+    return states
+
+
+def _page(
+    request: Request, services: ApiServices, template: str, page: str, **extra: Any
+) -> Response:
     user = current_user_or_none(request, services)
     if user is None:
         return RedirectResponse("/login", status_code=303)
     cameras = services.cameras.list(area_id=user.area_id)
-    states = {}
-    for health in services.camera_health():
-        if getattr(health, "stream", "main") == "main":
-            states[health.camera_id] = getattr(health, "state", "unknown")
-    return _render(request, "cameras.html", services, user=user, cameras=cameras, states=states)
+    return _render(
+        request, template, services, page=page, user=user, cameras=cameras,
+        states=_states(services), **extra,
+    )  # fmt: skip
+
+
+@router.get("/")
+def map_page(request: Request, services: Services) -> Response:
+    """Home: the map of cameras with their status, and the same cameras as a list."""
+    areas = [{"id": a.id, "name": a.name, "parent_id": a.parent_id} for a in services.areas.list()]
+    return _page(
+        request, services, "map.html", "map", client={"map": services.map_settings, "areas": areas}
+    )
+
+
+@router.get("/live")
+def live_page(request: Request, services: Services) -> Response:
+    """Grid of several cameras (sub streams), or one camera (main stream) with ?camera=ID."""
+    return _page(request, services, "live.html", "live")
+
+
+@router.get("/playback")
+def playback_page(request: Request, services: Services) -> Response:
+    return _page(request, services, "playback.html", "playback")
+
+
+@router.get("/health")
+def health_page(request: Request, services: Services) -> Response:
+    return _page(request, services, "health.html", "health")
+
+
+@router.get("/cameras")
+def cameras_page(request: Request, services: Services) -> Response:
+    return _page(request, services, "cameras.html", "cameras")
+
+
+@router.get("/manifest.webmanifest")
+def manifest(request: Request, services: Services) -> Response:
+    """PWA manifest: installable on a phone's home screen."""
+    lang = _language(request)
+    body = {
+        "name": services.site_name,
+        "short_name": services.site_name[:12],
+        "lang": lang,
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#10243e",
+        "theme_color": "#10243e",
+        "description": STRINGS[lang]["app_description"],
+        "icons": [
+            {"src": "/static/icons/icon-192.png", "sizes": "192x192", "type": "image/png"},
+            {"src": "/static/icons/icon-512.png", "sizes": "512x512", "type": "image/png"},
+            {
+                "src": "/static/icons/icon-512.png",
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/manifest+json")
+
+
+@router.get("/sw.js")
+def service_worker() -> Response:
+    """Served from the root so its scope is the whole app."""
+    return FileResponse(
+        WEB_DIR / "static" / "js" / "sw.js",
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+    )

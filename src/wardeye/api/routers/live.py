@@ -1,0 +1,191 @@
+"""Live video: fMP4 fragments over a WebSocket for Media Source Extensions, and JPEG snapshots
+(single or as an MJPEG stream) for browsers without MSE. Every viewer of a camera shares the
+one reader connection of that camera."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request, WebSocket, status
+from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocketDisconnect
+
+from wardeye.api.auth import SESSION_USER_KEY, CurrentUser, Services
+from wardeye.api.services import ApiServices
+from wardeye.core.errors import NotFound
+from wardeye.live.feed import LiveFeed
+from wardeye.live.hub import LiveHub, StreamUnavailable
+from wardeye.live.messages import Fragment, InitSegment, StreamStatus
+from wardeye.registry.schemas import CameraView, UserView
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/live", tags=["live"])
+StreamName = Literal["main", "sub"]
+MJPEG_BOUNDARY = "wardeyeframe"
+
+
+def _hub(services: ApiServices) -> LiveHub:
+    if services.live is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "live view is not running")
+    return services.live
+
+
+def visible_camera(
+    services: ApiServices, user: UserView, camera_id: int, allow_disabled: bool = False
+) -> CameraView:
+    """The camera if this user may see it (area scoping); 404 otherwise, like the camera API."""
+    try:
+        camera = services.cameras.get(camera_id)
+    except NotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera with id {camera_id}") from None
+    if user.area_id is not None and not services.areas.within(camera.area_id, user.area_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera with id {camera_id}")
+    if not camera.enabled and not allow_disabled:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"camera {camera.name!r} is disabled")
+    return camera
+
+
+def pick_stream(camera: CameraView, wanted: str) -> str:
+    """Grids ask for the sub stream; a camera without one shows its main stream."""
+    return "sub" if wanted == "sub" and camera.sub_url else "main"
+
+
+@router.get("/status")
+def live_status(services: Services, _: CurrentUser) -> list[dict[str, Any]]:
+    """Each attached live stream: state, codec, size, viewers, last packet."""
+    return [vars(state) for state in _hub(services).states()]
+
+
+@router.get("/{camera_id}/snapshot.jpg")
+async def snapshot(
+    camera_id: int, services: Services, user: CurrentUser, stream: StreamName = "sub"
+) -> Response:
+    camera = visible_camera(services, user, camera_id)
+    try:
+        maker = _hub(services).snapshots(camera.id, pick_stream(camera, stream))
+    except StreamUnavailable as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    jpeg = await run_in_threadpool(maker.jpeg)
+    if jpeg is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no picture from this camera yet")
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/{camera_id}/mjpeg")
+async def mjpeg(
+    camera_id: int,
+    request: Request,
+    services: Services,
+    user: CurrentUser,
+    stream: StreamName = "sub",
+    fps: Annotated[float, Query(gt=0, le=10)] = 4.0,
+) -> StreamingResponse:
+    """multipart/x-mixed-replace JPEG stream: the fallback for browsers without MSE."""
+    camera = visible_camera(services, user, camera_id)
+    try:
+        maker = _hub(services).snapshots(camera.id, pick_stream(camera, stream))
+    except StreamUnavailable as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+
+    async def frames() -> AsyncIterator[bytes]:
+        last: bytes | None = None
+        while not await request.is_disconnected():
+            jpeg = await run_in_threadpool(maker.jpeg)
+            if jpeg is not None and jpeg is not last:
+                last = jpeg
+                head = f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
+                yield (head + f"Content-Length: {len(jpeg)}\r\n\r\n").encode() + jpeg + b"\r\n"
+            await asyncio.sleep(1.0 / fps)
+
+    return StreamingResponse(
+        frames(),
+        media_type=f"multipart/x-mixed-replace; boundary={MJPEG_BOUNDARY}",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _ws_user(websocket: WebSocket, services: ApiServices) -> UserView | None:
+    user_id = websocket.session.get(SESSION_USER_KEY)
+    if not isinstance(user_id, int):
+        return None
+    user = services.users.get(user_id)
+    return user if user is not None and user.active else None
+
+
+@router.websocket("/{camera_id}/ws")
+async def live_socket(websocket: WebSocket, camera_id: int, stream: str = "sub") -> None:
+    """Text frames are JSON ({"type": "init"|"status", ...}); binary frames are fMP4: the init
+    segment right after an "init" message, then moof+mdat fragments."""
+    services: ApiServices = websocket.app.state.services
+    user = _ws_user(websocket, services)
+    if user is None:
+        await websocket.close(code=4401, reason="log in first")
+        return
+    try:
+        camera = visible_camera(services, user, camera_id)
+        broadcaster = _hub(services).broadcaster(camera.id, pick_stream(camera, stream))
+    except (HTTPException, StreamUnavailable) as exc:
+        await websocket.close(code=4404, reason=str(getattr(exc, "detail", exc))[:120])
+        return
+    await websocket.accept()
+    feed = LiveFeed(asyncio.get_running_loop())
+    broadcaster.add_feed(feed)
+    try:
+        await _pump(websocket, feed, camera, broadcaster.stream)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        broadcaster.remove_feed(feed)
+        with contextlib.suppress(RuntimeError):
+            await websocket.close()
+
+
+async def _pump(websocket: WebSocket, feed: LiveFeed, camera: CameraView, stream: str) -> None:
+    closed = asyncio.ensure_future(_wait_closed(websocket))
+    try:
+        while not closed.done():
+            getter = asyncio.ensure_future(feed.get())
+            await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
+            if not getter.done():
+                getter.cancel()
+                return
+            message = getter.result()
+            if message is None:
+                return
+            if isinstance(message, Fragment):
+                await websocket.send_bytes(message.data)
+            elif isinstance(message, InitSegment):
+                await websocket.send_text(json.dumps(_init_json(message, camera, stream)))
+                await websocket.send_bytes(message.data)
+            elif isinstance(message, StreamStatus):
+                text = {"type": "status", "state": message.state, "reason": message.reason}
+                await websocket.send_text(json.dumps(text))
+    finally:
+        closed.cancel()
+
+
+async def _wait_closed(websocket: WebSocket) -> None:
+    """Viewers send nothing we need; reading notices when they go away."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+def _init_json(message: InitSegment, camera: CameraView, stream: str) -> dict[str, Any]:
+    return {
+        "type": "init",
+        "camera_id": camera.id,
+        "stream": stream,
+        "mime": message.mime,
+        "codec": message.codec,
+        "width": message.width,
+        "height": message.height,
+        "epoch": message.epoch,
+    }
