@@ -82,7 +82,11 @@ class Site:
     def serve(self) -> str:
         port = free_port()
         config = uvicorn.Config(
-            self.wardeye.asgi(), host="127.0.0.1", port=port, log_level="warning", ws="websockets"
+            self.wardeye.asgi(),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws="websockets-sansio",
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
