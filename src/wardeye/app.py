@@ -120,6 +120,8 @@ class WardEye:
             camera_health=self.camera_health,
             live=self.live,
             footage=self.footage,
+            map_settings=pages.map_settings(self.config.map),
+            map_overlay=self.config.map.overlay_image,
         )
         app = create_api(services, load_or_create_secret(self.config))
         app.include_router(pages.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from wardeye.live.footage import FootageIndex
@@ -26,6 +27,7 @@ class ApiServices:
     camera_health: Callable[[], Sequence[Any]] = field(default=lambda: [])
     secure_cookies: bool = False
     map_settings: dict[str, Any] = field(default_factory=dict)  # tiles/overlay for the map page
+    map_overlay: Path | None = None  # operator's map picture, served at /map/overlay
     live: LiveHub | None = None
     footage: FootageIndex | None = None
     # Analytics events of a camera in [start, end) as JSON-able dicts, for the timeline.

@@ -84,6 +84,29 @@ class AreaSeed(Strict):
     children: list[AreaSeed] = Field(default_factory=list, description="Areas inside this one.")
 
 
+class MapConfig(Strict):
+    tile_url: str | None = Field(
+        None,
+        description="Tile server on your own network, as a URL template with {z}/{x}/{y} "
+        "(e.g. http://10.0.0.5:8081/{z}/{x}/{y}.png). None: a plain coordinate grid that "
+        "needs no Internet.",
+    )
+    tile_attribution: str = Field("", description="Credit line shown for the tile source.")
+    max_zoom: int = Field(19, ge=1, le=24, description="Deepest zoom the tile source serves.")
+    overlay_image: Path | None = Field(
+        None,
+        description="A map picture (PNG/JPEG, e.g. a scanned commune map) drawn at "
+        "overlay_bounds; served by WardEye itself.",
+    )
+    overlay_bounds: tuple[tuple[float, float], tuple[float, float]] | None = Field(
+        None, description="[[south, west], [north, east]] of overlay_image, WGS84 degrees."
+    )
+    center: tuple[float, float] | None = Field(
+        None, description="[latitude, longitude] shown when no camera has coordinates."
+    )
+    zoom: int = Field(15, ge=1, le=24, description="Zoom used with center.")
+
+
 class DemoConfig(Strict):
     media_dir: Path | None = Field(
         None,
@@ -119,6 +142,9 @@ class Config(Strict):
         default_factory=list, description="Area tree created in the catalog at start if missing."
     )
     demo: DemoConfig = Field(default_factory=DemoConfig, description="Settings of `wardeye demo`.")
+    map: MapConfig = Field(
+        default_factory=MapConfig, description="Map page: offline by default, or your tiles."
+    )
 
     @field_validator("timezone")
     @classmethod

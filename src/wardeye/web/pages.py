@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from wardeye.api.auth import SESSION_USER_KEY, Services, current_user_or_none
 from wardeye.api.services import ApiServices
+from wardeye.config.models import MapConfig
 from wardeye.registry.schemas import UserView
 from wardeye.web.i18n import STRINGS, pick_language
 from wardeye.web.timefmt import format_local
@@ -134,6 +135,30 @@ def map_page(request: Request, services: Services) -> Response:
     return _page(
         request, services, "map.html", "map", client={"map": services.map_settings, "areas": areas}
     )
+
+
+def map_settings(config: MapConfig) -> dict[str, Any]:
+    """What the map page's script needs (never a file path)."""
+    overlay = config.overlay_image is not None and config.overlay_bounds is not None
+    return {
+        "tile_url": config.tile_url,
+        "attribution": config.tile_attribution,
+        "max_zoom": config.max_zoom,
+        "overlay_url": "/map/overlay" if overlay else None,
+        "overlay_bounds": config.overlay_bounds if overlay else None,
+        "center": config.center,
+        "zoom": config.zoom,
+    }
+
+
+@router.get("/map/overlay")
+def map_overlay(request: Request, services: Services) -> Response:
+    if current_user_or_none(request, services) is None:
+        return Response(status_code=401)
+    path = services.map_overlay
+    if path is None or not path.is_file():
+        return Response(status_code=404)
+    return FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/live")

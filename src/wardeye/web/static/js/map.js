@@ -120,7 +120,11 @@ async function main() {
     for (const camera of cameras) {
       const m = markers.get(camera.id);
       const state = stateOf(camera);
-      if (m) m.setStyle({ fillColor: COLORS[state] || COLORS.unknown });
+      if (m) {
+        m.setStyle({ fillColor: COLORS[state] || COLORS.unknown });
+        const node = m.getElement();
+        if (node) node.setAttribute('class', `pin pin-${state} leaflet-interactive`);
+      }
       const badge = document.querySelector(`[data-state-of="${camera.id}"]`);
       if (badge) { badge.className = `state state-${state}`; badge.textContent = stateLabel(state); }
     }

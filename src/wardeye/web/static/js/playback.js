@@ -1,7 +1,7 @@
 // Playback page: one player and one timeline per camera; click a timeline to play from that
 // instant, seek, change speed (0.5x to 8x), step frame by frame, and keep several cameras in
 // sync on one wall clock (the first camera that has footage leads, the others follow it).
-import { client, formatDate, formatDateTime, formatTime, parseLocal, t } from './common.js';
+import { api, client, formatDate, formatDateTime, formatTime, iso, parseLocal, t } from './common.js';
 import { RecordedPlayer } from './recorded-player.js';
 import { Timeline, zoneShift } from './timeline.js';
 
@@ -17,7 +17,7 @@ const entries = new Map(); // camera id -> { player, timeline }
 window.wardeyePlayback = entries; // for tests
 
 const state = {
-  clock: params.get('t') ? Date.parse(params.get('t')) : Date.now() - 120e3,
+  clock: Date.now() - 120e3,
   playing: true,
   rate: 1,
   lastTick: performance.now(),
@@ -164,7 +164,22 @@ const names = new Map([...document.querySelectorAll('#add-camera option[value]')
   .filter((o) => o.value).map((o) => [Number(o.value), o.textContent]));
 const wanted = (params.get('cameras') || '').split(',').map(Number).filter((n) => names.has(n));
 if (!wanted.length && names.size) wanted.push(names.keys().next().value);
-fillGoto(state.clock);
+/** Where to start without ?t=: a minute before the end of the newest footage. */
+async function startTime(cameraId) {
+  if (params.get('t')) return Date.parse(params.get('t'));
+  const now = Date.now();
+  try {
+    const line = await api(`/api/playback/${cameraId}/timeline?start=${encodeURIComponent(iso(now - 86400e3))}&end=${encodeURIComponent(iso(now + 60e3))}`);
+    const last = line.ranges[line.ranges.length - 1];
+    if (last) return Math.max(Date.parse(last.start), Math.min(now - 120e3, Date.parse(last.end) - 60e3));
+  } catch { /* fall through */ }
+  return now - 120e3;
+}
+
 updateButtons();
-for (const id of wanted) addCamera(id, names.get(id));
-setInterval(tick, 200);
+(wanted.length ? startTime(wanted[0]) : Promise.resolve(state.clock)).then((ms) => {
+  state.clock = ms;
+  fillGoto(ms);
+  for (const id of wanted) addCamera(id, names.get(id));
+  setInterval(tick, 200);
+});

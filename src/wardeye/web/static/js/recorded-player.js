@@ -3,7 +3,7 @@
 // appended to Media Source Extensions as they arrive, so the picture shows within a second.
 // The video's currentTime maps to wall-clock time: wall = origin + currentTime, which is what
 // lets several cameras play in sync and the timeline show where each one is.
-import { iso, t } from './common.js';
+import { formatDateTime, iso, t } from './common.js';
 
 const MediaSourceClass = window.ManagedMediaSource || window.MediaSource;
 const LOOKAHEAD_SECONDS = 6;
@@ -177,7 +177,8 @@ export class RecordedPlayer {
     this.idleAt = ms;
     this.nextStart = next;
     this.video.pause();
-    this.setOverlay(t('no_footage'), 'offline');
+    const hint = next ? `\n${t('jump_next')}: ${formatDateTime(next)}` : '';
+    this.setOverlay(`${t('no_footage')}${hint}`, 'offline');
     this.onState(this);
   }
 
