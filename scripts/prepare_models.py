@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -67,8 +68,9 @@ def check_sha(path: Path, expected: str) -> None:
 
 
 def run(cmd: list[str], cwd: Path | None = None) -> None:
-    log("$ " + " ".join(cmd))
-    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    log("$ " + " ".join(cmd if len(cmd) < 8 else [*cmd[:4], "..."]))
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, env=env)
 
 
 def fix_yolo_masks(cfg: str) -> str:
@@ -107,7 +109,7 @@ def prepare_yolov3_tiny(models: Path, work: Path) -> list[str]:
         out = models / f"yolov3-tiny-{layout}.onnx"
         if not out.is_file():
             log(f"converting yolov3-tiny to ONNX ({layout} output layout)")
-            convert_files(cfg, weights, out, layout)  # type: ignore[arg-type]
+            convert_files(cfg, weights, out, layout)
         made.append(out.name)
     return made
 
