@@ -1,6 +1,6 @@
 """Live health figures of one camera stream, kept by its reader and read by anyone.
 
-States: ``starting`` (never connected yet, within the grace period), ``online`` (packets
+States: ``starting`` (the first connection attempt is still under way), ``online`` (packets
 flowing), ``reconnecting`` (lost less than ``grace_seconds`` ago), ``offline`` (not connected
 for longer than the grace period; ``offline_since`` is when it was lost), ``paused_disk_full``
 (connected, but the recorder cannot write), ``stopped``. The grace period keeps a camera that
@@ -88,8 +88,8 @@ class HealthTracker:
         with self._lock:
             if error:
                 self._last_error = error
-            if self._down_since is None:
-                self._down_since = self._now()
+            if self._down_since is None:  # never up at all: down since we started trying
+                self._down_since = self._now() if self._connections else self._created
             self._online_since = None
             self._window.clear()
 
@@ -136,10 +136,8 @@ class HealthTracker:
                 return "paused_disk_full", self._paused_since, None
             return "online", self._online_since, None
         down = self._down_since
-        if down is None:  # never lost, never online: still trying the first time
-            if now - self._created <= self._grace:
-                return "starting", self._created, None
-            return "offline", self._created, self._created
+        if down is None:  # the first attempt is still under way (open timeout bounds it)
+            return "starting", self._created, None
         if now - down <= self._grace:
             return "reconnecting", down, None
         return "offline", down, down

@@ -32,6 +32,9 @@ from wardeye.ingest.packets import TIME_BASE, MediaPacket, StreamInfo, ticks_to_
 from wardeye.recording.layout import partial_path, segment_path
 
 MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof+delay_moov"
+# flush_packets: push each fragment to the file as soon as it is cut, so a kill -9 finds it
+# whole on disk (FFmpeg otherwise keeps up to 32 KiB of it in its I/O buffer).
+MUX_OPTIONS = {"movflags": MOVFLAGS, "flush_packets": "1"}
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
@@ -86,7 +89,7 @@ class SegmentWriter:
         self.keyframes = 0
         self.final.parent.mkdir(parents=True, exist_ok=True)
         self._out: av.container.OutputContainer | None = av.open(
-            str(self.partial), "w", format="mp4", options={"movflags": MOVFLAGS}
+            str(self.partial), "w", format="mp4", options=MUX_OPTIONS
         )
         try:
             rate = Fraction(info.fps).limit_denominator(1001) if info.fps else None

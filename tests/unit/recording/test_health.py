@@ -47,10 +47,13 @@ def test_lifecycle_starting_online_reconnecting_offline_back() -> None:
 
 def test_never_reachable_camera_goes_offline_after_the_grace_period() -> None:
     clock = Clock()
+    created = clock.now
     health = HealthTracker(grace_seconds=5, now=clock)
-    health.lost("Connection refused")
-    clock.advance(6)
-    assert health.snapshot().state == "offline"
+    clock.advance(8)  # a slow first attempt (e.g. a host that never answers) is not offline
+    assert health.snapshot().state == "starting"
+    health.lost("timed out")  # ...until it fails: then it has been down since the start
+    snap = health.snapshot()
+    assert (snap.state, snap.offline_since) == ("offline", created)
 
 
 def test_paused_and_stopped() -> None:

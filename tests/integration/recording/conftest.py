@@ -1,0 +1,3 @@
+from recorder_support import catalog
+
+__all__ = ["catalog"]

@@ -1,0 +1,195 @@
+"""Helpers for recorder integration tests: a migrated SQLite catalog, a Recorder run that
+collects bus events, polling, and independent checks of segment files (ffprobe, ffmpeg, PyAV)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+
+from wardeye.catalog import migrate, recordings
+from wardeye.catalog.database import Database
+from wardeye.catalog.models import Area, Camera, RecordingGap, Segment
+from wardeye.config.models import ReconnectConfig, RecordingConfig
+from wardeye.core.bus import InProcessBus
+from wardeye.core.events import Event
+from wardeye.recording.recorder import Recorder
+
+FAST_RECONNECT = ReconnectConfig(
+    initial_seconds=0.5, max_seconds=2.0, jitter=0.2, open_timeout_seconds=3.0,
+    read_timeout_seconds=3.0,
+)  # fmt: skip
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+FAR = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Iterator[Database]:
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    yield db
+    db.dispose()
+
+
+def add_camera(db: Database, name: str, url: str, enabled: bool = True) -> int:
+    with db.session() as s:
+        area = s.query(Area).first()
+        if area is None:
+            area = Area(name="Phường Bến Nghé", level="commune")
+            s.add(area)
+            s.flush()
+        cam = Camera(name=name, area_id=area.id, main_url=url, enabled=enabled)
+        s.add(cam)
+        s.flush()
+        return cam.id
+
+
+@dataclass
+class RecorderRun:
+    """A real Recorder on a real catalog and folder, with every bus event kept."""
+
+    db: Database
+    root: Path
+    segment_seconds: float = 10.0
+    grace: float = 2.0
+    reconnect: ReconnectConfig = FAST_RECONNECT
+    events: list[Event] = field(default_factory=list)
+    recorder: Recorder = field(init=False)
+
+    def __post_init__(self) -> None:
+        bus = InProcessBus()
+        bus.subscribe(Event, self.events.append)
+        config = RecordingConfig(segment_seconds=self.segment_seconds, reconnect=self.reconnect)
+        self.recorder = Recorder(self.db, config, self.root, bus,
+                                 offline_grace_seconds=self.grace)  # fmt: skip
+
+    def of(self, kind: type[Event]) -> list[Any]:
+        return [e for e in list(self.events) if isinstance(e, kind)]
+
+    def state(self, camera_id: int) -> str:
+        return next(h.state for h in self.recorder.health() if h.camera_id == camera_id)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> float:
+    """Poll every 0.1 s; returns the monotonic time it became true, fails the test if never."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return time.monotonic()
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def segments(db: Database, camera_id: int, stream: str = "main") -> list[Segment]:
+    with db.session() as s:
+        return list(recordings.segments_between(s, camera_id, EPOCH, FAR, stream))
+
+
+def gaps(db: Database, camera_id: int, stream: str = "main") -> list[RecordingGap]:
+    with db.session() as s:
+        return list(recordings.gaps_between(s, camera_id, EPOCH, FAR, stream))
+
+
+def ffprobe(path: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0",
+         "-show_entries", "format=duration:stream=codec_name,width,height,nb_read_packets",
+         "-of", "json", str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, f"ffprobe rejected {path}: {proc.stderr}"
+    data = json.loads(proc.stdout)
+    stream = data["streams"][0]
+    return {
+        "duration": float(data["format"]["duration"]),
+        "codec": stream["codec_name"],
+        "width": int(stream["width"]),
+        "height": int(stream["height"]),
+        "packets": int(stream["nb_read_packets"]),
+    }
+
+
+def decodes_cleanly(path: Path) -> bool:
+    proc = subprocess.run(
+        ["ffmpeg", "-v", "error", "-xerror", "-i", str(path), "-f", "null", "-"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return proc.returncode == 0 and not proc.stderr.strip()
+
+
+def check_playable(root: Path, rows: list[Segment]) -> None:
+    """Each indexed segment is where the index says, and ffprobe agrees with its row."""
+    for row in rows:
+        probe = ffprobe(root / row.path)
+        assert probe["codec"] == row.codec
+        assert (probe["width"], probe["height"]) == (row.width, row.height)
+        assert probe["duration"] == pytest.approx(row.duration, abs=0.05)
+        assert probe["packets"] == row.frames
+
+
+def dts_steps(path: Path) -> list[float]:
+    """Seconds between consecutive packets of a file, in decode order (PyAV demux only)."""
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        base = video.time_base
+        assert base is not None
+        dts = [float(p.dts * base) for p in container.demux(video) if p.dts is not None]
+    return [b - a for a, b in itertools.pairwise(dts)]
+
+
+def assert_contiguous(rows: list[Segment], tolerance: float = 0.0) -> None:
+    for before, after in itertools.pairwise(rows):
+        assert abs((after.start - before.end).total_seconds()) <= tolerance, (before, after)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class JunkServer:
+    """A TCP server that answers anything with garbage: a broken camera or a wrong port."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = int(self.sock.getsockname()[1])
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            try:
+                conn.settimeout(2)
+                conn.recv(4096)
+                conn.sendall(b"\x17\x03garbage that is not RTSP\r\n" * 200)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def since(moment: datetime, seconds: float) -> datetime:
+    return moment + timedelta(seconds=seconds)
