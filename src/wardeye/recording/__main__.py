@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> None:
         segment_seconds=args.segment_seconds,
         rtsp_transport=args.transport,
         record_substream=args.substream,
-        reconnect=ReconnectConfig(initial_seconds=args.backoff_initial, max_seconds=args.backoff_max),
+        reconnect=ReconnectConfig(
+            initial_seconds=args.backoff_initial, max_seconds=args.backoff_max
+        ),
     )
     db = Database(args.database_url)
     recorder = Recorder(
