@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import av
 import pytest
@@ -43,14 +43,16 @@ def catalog(tmp_path: Path) -> Iterator[Database]:
     db.dispose()
 
 
-def add_camera(db: Database, name: str, url: str, enabled: bool = True) -> int:
+def add_camera(
+    db: Database, name: str, url: str, enabled: bool = True, sub_url: str | None = None
+) -> int:
     with db.session() as s:
         area = s.query(Area).first()
         if area is None:
             area = Area(name="Phường Bến Nghé", level="commune")
             s.add(area)
             s.flush()
-        cam = Camera(name=name, area_id=area.id, main_url=url, enabled=enabled)
+        cam = Camera(name=name, area_id=area.id, main_url=url, enabled=enabled, sub_url=sub_url)
         s.add(cam)
         s.flush()
         return cam.id
@@ -65,14 +67,21 @@ class RecorderRun:
     segment_seconds: float = 10.0
     grace: float = 2.0
     reconnect: ReconnectConfig = FAST_RECONNECT
+    transport: Literal["tcp", "udp"] = "tcp"
+    substream: bool = False
     events: list[Event] = field(default_factory=list)
+    bus: InProcessBus = field(default_factory=InProcessBus)
     recorder: Recorder = field(init=False)
 
     def __post_init__(self) -> None:
-        bus = InProcessBus()
-        bus.subscribe(Event, self.events.append)
-        config = RecordingConfig(segment_seconds=self.segment_seconds, reconnect=self.reconnect)
-        self.recorder = Recorder(self.db, config, self.root, bus,
+        self.bus.subscribe(Event, self.events.append)
+        config = RecordingConfig(
+            segment_seconds=self.segment_seconds,
+            reconnect=self.reconnect,
+            rtsp_transport=self.transport,
+            record_substream=self.substream,
+        )
+        self.recorder = Recorder(self.db, config, self.root, self.bus,
                                  offline_grace_seconds=self.grace)  # fmt: skip
 
     def of(self, kind: type[Event]) -> list[Any]:
