@@ -23,6 +23,8 @@ from wardeye.ingest.packets import PacketSink
 from wardeye.live.footage import FootageIndex
 from wardeye.live.hub import LiveHub
 from wardeye.live.tap import Detach, RecorderTap
+from wardeye.recording.recorder import Recorder
+from wardeye.recording.retention import RetentionService
 from wardeye.registry.areas import AreaRegistry
 from wardeye.registry.camera_import import CameraImporter
 from wardeye.registry.cameras import CameraRegistry
@@ -82,7 +84,21 @@ class WardEye:
             log.info("created %d areas from the config", added)
 
     def start_background(self) -> None:
-        """Recording and other long-running workers (wired as they are built)."""
+        """Retention first (the recorder calls it when the disk fills), then the recorder."""
+        retention = RetentionService(
+            self.db, self.config.recording.retention, self.config.recordings_dir(), self.bus
+        )
+        recorder = Recorder(
+            self.db,
+            self.config.recording,
+            self.config.recordings_dir(),
+            self.bus,
+            on_disk_full=retention.make_room,
+        )
+        retention.start()
+        self.background.append(retention)
+        recorder.start()
+        self.background.append(recorder)
 
     def _attach_recorded(self, camera_id: int, stream: str, sink: PacketSink, name: str) -> Detach:
         """Live view rides on the recorder's reader of that stream (KeyError: not recorded)."""

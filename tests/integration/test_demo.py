@@ -78,3 +78,22 @@ def test_demo_serves_api_and_camera_page(demo: tuple[str, str, str, Path]) -> No
         assert len(cameras) == 4
         assert all(c["main_url"].startswith("file://") for c in cameras)
     assert (data / "catalog.sqlite3").exists()
+
+
+def test_demo_records_its_cameras(demo: tuple[str, str, str, Path]) -> None:
+    """The demo cameras are recorded like any camera: segments on disk, health online."""
+    url, user, password, data = demo
+    with httpx.Client(base_url=url) as client:
+        client.post("/api/auth/login", json={"username": user, "password": password})
+        deadline = time.monotonic() + 40
+        segments: list[Path] = []
+        while time.monotonic() < deadline:
+            segments = sorted((data / "recordings").rglob("*.mp4"))
+            if len({p.relative_to(data / "recordings").parts[0] for p in segments}) == 4:
+                break
+            time.sleep(1)
+        health = client.get("/api/health/cameras").json()
+    recorded = {p.relative_to(data / "recordings").parts[0] for p in segments}
+    assert len(recorded) == 4, segments
+    assert {h["state"] for h in health} == {"online"}, health
+    assert all(h["fps"] > 5 for h in health), health

@@ -34,6 +34,7 @@ def _logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def _serve(wardeye: WardEye, banner: str) -> None:
@@ -44,7 +45,7 @@ def _serve(wardeye: WardEye, banner: str) -> None:
             host=server_config.host,
             port=server_config.port,
             log_level="warning",
-            ws="websockets",
+            ws="websockets-sansio",
         )
     )
     try:
