@@ -25,6 +25,7 @@ from wardeye.live.hub import LiveHub
 from wardeye.live.tap import Detach, RecorderTap
 from wardeye.recording.recorder import Recorder
 from wardeye.recording.retention import RetentionService
+from wardeye.recording.status_writer import StatusWriter
 from wardeye.registry.areas import AreaRegistry
 from wardeye.registry.camera_import import CameraImporter
 from wardeye.registry.cameras import CameraRegistry
@@ -99,6 +100,9 @@ class WardEye:
         self.background.append(retention)
         recorder.start()
         self.background.append(recorder)
+        status = StatusWriter(self.db, recorder.health)
+        status.start()
+        self.background.append(status)
 
     def _attach_recorded(self, camera_id: int, stream: str, sink: PacketSink, name: str) -> Detach:
         """Live view rides on the recorder's reader of that stream (KeyError: not recorded)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -97,3 +98,21 @@ def test_demo_records_its_cameras(demo: tuple[str, str, str, Path]) -> None:
     assert len(recorded) == 4, segments
     assert {h["state"] for h in health} == {"online"}, health
     assert all(h["fps"] > 5 for h in health), health
+
+    # The CLI, a separate process, reads the health the recorder writes to the catalog.
+    env = {**os.environ, "WARDEYE_DATA_DIR": str(data)}
+    env.pop("WARDEYE_CONFIG", None)
+    cli = Path(sys.executable).with_name("wardeye")
+    deadline = time.monotonic() + 20
+    while True:
+        out = subprocess.run(
+            [str(cli), "camera", "status", "--json"], env=env, capture_output=True, text=True
+        )
+        assert out.returncode == 0, out.stderr
+        rows = json.loads(out.stdout)
+        if len(rows) == 4 and {r["state"] for r in rows} == {"online"}:
+            break
+        assert time.monotonic() < deadline, rows
+        time.sleep(1)
+    assert not any(r["stale"] for r in rows)
+    assert {r["camera"] for r in rows} >= {"Chợ Bến Thành – cổng Tây", "Trường THCS Minh Đức"}

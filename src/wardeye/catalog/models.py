@@ -174,3 +174,28 @@ class EvidenceLock(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CameraStatus(Base):
+    """Last reported health of a camera stream, written by the recorder that holds it. Lets the
+    CLI, reports and (later) a central site see health without asking each recorder process."""
+
+    __tablename__ = "camera_status"
+
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
+    )
+    stream: Mapped[str] = mapped_column(String(8), primary_key=True)
+    node: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(24))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fps: Mapped[float] = mapped_column(Float, default=0.0)
+    bitrate_kbps: Mapped[float] = mapped_column(Float, default=0.0)
+    codec: Mapped[str | None] = mapped_column(String(16))
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    last_packet_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_keyframe_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

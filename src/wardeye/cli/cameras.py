@@ -137,3 +137,36 @@ def import_(
         console.print("all rows are valid (dry run: nothing written)")
     else:
         console.print(f"imported {len(report.imported)} cameras")
+
+
+@app.command("status")
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (for scripts)."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Health of every recorded stream as last reported by the recorder: state, fps, bitrate,
+    last keyframe, last error."""
+    from wardeye.core.clock import to_viewer, utc_now
+    from wardeye.registry.health import reported_status
+
+    with opened(config) as wardeye:
+        rows = reported_status(wardeye.db)
+    if as_json:
+        console.print_json(json.dumps([r.model_dump(mode="json") for r in rows]))
+        return
+    if not rows:
+        console.print("no status reported yet: is `wardeye run` recording?")
+        return
+    now = utc_now()
+    table = Table("camera", "stream", "state", "fps", "kbit/s", "size", "last keyframe", "error")
+    for r in rows:
+        state = r.state + (" (stale: recorder silent)" if r.stale else "")
+        keyframe = (
+            f"{(now - r.last_keyframe_at).total_seconds():.0f} s ago" if r.last_keyframe_at else "-"
+        )
+        since = to_viewer(r.offline_since).strftime("%d/%m/%Y %H:%M") if r.offline_since else ""
+        table.add_row(
+            r.camera, r.stream, f"{state} {since}".strip(), f"{r.fps:.1f}",
+            f"{r.bitrate_kbps:.0f}", f"{r.width}x{r.height}", keyframe, r.last_error or "",
+        )  # fmt: skip
+    console.print(table)
