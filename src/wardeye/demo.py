@@ -81,6 +81,4 @@ def _area(wardeye: WardEye, name: str, level: str, parent: int | None) -> int:
     for area in wardeye.areas.list():
         if area.name == name and area.parent_id == parent:
             return area.id
-    return wardeye.areas.create(
-        AreaCreate(name=name, level=level, parent_id=parent)
-    ).id
+    return wardeye.areas.create(AreaCreate(name=name, level=level, parent_id=parent)).id
