@@ -67,9 +67,13 @@ class LiveFeed:
         return message
 
     def close(self) -> None:
-        self._closed = True
+        """End the feed after what is already queued (ordered with the offers before it)."""
         if not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._ready.set)
+            self._loop.call_soon_threadsafe(self._close)
+
+    def _close(self) -> None:
+        self._closed = True
+        self._ready.set()
 
     @property
     def pending_bytes(self) -> int:

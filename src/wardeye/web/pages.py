@@ -34,14 +34,14 @@ def _language(request: Request) -> str:
 
 
 def viewer_zone(request: Request, default: str) -> str:
-    """The viewer's chosen zone (cookie ``tz``), else the site's (Asia/Ho_Chi_Minh)."""
-    wanted = request.query_params.get("tz") or request.cookies.get("tz")
-    if wanted:
-        try:
-            ZoneInfo(wanted)
-            return wanted
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
+    """The viewer's chosen zone (``?tz=`` or the cookie it sets), else the site's zone."""
+    for wanted in (request.query_params.get("tz"), request.cookies.get("tz")):
+        if wanted:
+            try:
+                ZoneInfo(wanted)
+                return wanted
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
     return default
 
 

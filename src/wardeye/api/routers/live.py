@@ -22,6 +22,7 @@ from wardeye.core.errors import NotFound
 from wardeye.live.feed import LiveFeed
 from wardeye.live.hub import LiveHub, StreamUnavailable
 from wardeye.live.messages import Fragment, InitSegment, StreamStatus
+from wardeye.live.snapshot import SnapshotMaker
 from wardeye.registry.schemas import CameraView, UserView
 
 log = logging.getLogger(__name__)
@@ -71,10 +72,20 @@ async def snapshot(
         maker = _hub(services).snapshots(camera.id, pick_stream(camera, stream))
     except StreamUnavailable as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    jpeg = await run_in_threadpool(maker.jpeg)
+    jpeg = await _first_picture(maker)
     if jpeg is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no picture from this camera yet")
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+async def _first_picture(maker: SnapshotMaker, wait_seconds: float = 4.0) -> bytes | None:
+    """A stream just attached has no keyframe yet: wait for one (a GOP is usually <= 2 s)."""
+    deadline = asyncio.get_running_loop().time() + wait_seconds
+    while True:
+        jpeg = await run_in_threadpool(maker.jpeg)
+        if jpeg is not None or asyncio.get_running_loop().time() > deadline:
+            return jpeg
+        await asyncio.sleep(0.1)
 
 
 @router.get("/{camera_id}/mjpeg")

@@ -6,7 +6,7 @@ const SHELL = [
   '/static/wardeye.css',
   '/static/js/common.js', '/static/js/pwa.js', '/static/js/map.js', '/static/js/live.js',
   '/static/js/live-player.js', '/static/js/playback.js', '/static/js/recorded-player.js',
-  '/static/js/timeline.js', '/static/js/health.js',
+  '/static/js/timeline.js', '/static/js/health.js', '/static/js/status.js',
   '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css',
   '/static/icons/icon-192.png', '/static/icons/icon-512.png',
 ];
