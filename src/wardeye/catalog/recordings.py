@@ -21,12 +21,15 @@ from wardeye.catalog.models import RecordingGap, Segment
 
 @dataclass(frozen=True, slots=True)
 class NewSegment:
-    """A finished file, as the recorder describes it to the index."""
+    """A finished file, as the recorder describes it to the index. ``start``/``end`` are wall
+    clock (UTC) bounds; ``duration`` is the file's own playing time, which differs from
+    ``end - start`` only by the small corrections of a camera clock that drifts."""
 
     camera_id: int
     stream: str
     start: datetime
     end: datetime
+    duration: float
     bytes: int
     frames: int
     keyframes: int
@@ -34,10 +37,6 @@ class NewSegment:
     width: int
     height: int
     path: str
-
-    @property
-    def duration(self) -> float:
-        return (self.end - self.start).total_seconds()
 
 
 def add_segment(session: Session, new: NewSegment) -> Segment:

@@ -51,8 +51,9 @@ class StreamInfo:
 @dataclass(frozen=True, slots=True)
 class MediaPacket:
     """One compressed access unit. ``dts``/``pts`` are 90 kHz ticks on a per-reader timeline that
-    only moves forward (camera resets and jumps are already smoothed out); ``at`` is when it was
-    captured, in UTC, on the same scale (``at`` grows exactly with ``dts`` unless re-anchored)."""
+    only moves forward (camera resets and jumps are already smoothed out); ``at`` is the estimated
+    capture time in UTC (see ``timestamps.WallClock``: it may step back slightly as the estimate
+    improves)."""
 
     data: bytes
     pts: int

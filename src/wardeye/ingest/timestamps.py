@@ -10,7 +10,7 @@ is replaced by one frame duration, and the camera's clock is followed again from
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from wardeye.ingest.packets import CLOCK_RATE, ticks_to_delta
 
@@ -95,29 +95,41 @@ class TimestampNormalizer:
 
 
 class WallClock:
-    """Maps a packet's DTS to the UTC time it was captured: anchored at the first packet of a
-    connection and then advanced by the camera's own clock, so consecutive segments meet exactly.
-    When that drifts more than ``max_drift`` seconds from the arrival time (a camera clock that
-    runs fast or slow, a long stall), it re-anchors on arrival, never going back in time."""
+    """Estimates when each packet was captured, in UTC: ``base + dts``.
 
-    def __init__(self, max_drift: float = 2.0) -> None:
-        self._max_drift = max_drift
-        self._anchor: tuple[datetime, int] | None = None
+    A packet cannot arrive before it was captured, so ``base`` follows the smallest
+    ``arrival - dts`` seen on the connection: the packet with the least delay fixes the mapping.
+    That undoes the burst many servers send at connect (a second of buffered GOP arriving at
+    once), which would otherwise make the whole connection look late. ``base`` creeps slowly
+    towards later arrivals so a camera clock that runs slow is followed, and jumps when the
+    arrivals lag by more than ``max_lag`` seconds (a long stall). Estimates may step back a little
+    as they improve; consumers that need order (the segmenter) keep their own floor."""
+
+    CREEP = 1 / 2000  # share of the lag taken up per packet (~80 ms lag at 0.1 % clock skew)
+
+    def __init__(self, max_lag: float = 2.0) -> None:
+        self._max_lag = timedelta(seconds=max_lag)
+        self._base: datetime | None = None
         self._last: datetime | None = None
         self.reanchored = 0
 
     def restart(self) -> None:
-        self._anchor = None
+        """A new connection: its clock has nothing to do with the last one's."""
+        self._base = None
 
     def at(self, dts: int, arrived: datetime) -> datetime:
-        if self._anchor is None:
-            moment = arrived if self._last is None else max(arrived, self._last)
-            self._anchor = (moment, dts)
-        anchor_time, anchor_dts = self._anchor
-        moment = anchor_time + ticks_to_delta(dts - anchor_dts)
-        if abs((moment - arrived).total_seconds()) > self._max_drift:
-            moment = arrived if self._last is None or arrived > self._last else self._last
-            self._anchor = (moment, dts)
+        offset = ticks_to_delta(dts)
+        candidate = arrived - offset
+        if self._base is None:
+            floor = None if self._last is None else self._last - offset
+            self._base = candidate if floor is None else max(candidate, floor)
+        elif candidate < self._base:
+            self._base = candidate
+        elif candidate - self._base > self._max_lag:
+            self._base = candidate
             self.reanchored += 1
-        self._last = moment
+        else:
+            self._base += (candidate - self._base) * self.CREEP
+        moment = self._base + offset
+        self._last = moment if self._last is None else max(self._last, moment)
         return moment

@@ -85,6 +85,7 @@ class StreamIndex:
             stream=seg.stream,
             start=seg.start,
             end=seg.end,
+            duration=seg.duration,
             bytes=seg.bytes,
             frames=seg.frames,
             keyframes=seg.keyframes,

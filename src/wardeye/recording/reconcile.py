@@ -148,6 +148,7 @@ class _StreamReconciler:
                     stream=self.stream,
                     start=start,
                     end=start + timedelta(seconds=facts.duration),
+                    duration=facts.duration,
                     bytes=path.stat().st_size,
                     frames=facts.frames,
                     keyframes=facts.keyframes,

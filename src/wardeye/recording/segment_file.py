@@ -28,7 +28,7 @@ from pathlib import Path
 import av
 import av.container
 
-from wardeye.ingest.packets import TIME_BASE, MediaPacket, StreamInfo, ticks_to_delta
+from wardeye.ingest.packets import CLOCK_RATE, TIME_BASE, MediaPacket, StreamInfo
 from wardeye.recording.layout import partial_path, segment_path
 
 MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof+delay_moov"
@@ -51,6 +51,7 @@ class FinishedSegment:
     path: Path
     start: datetime
     end: datetime
+    duration: float  # seconds of media in the file
     bytes: int
     frames: int
     keyframes: int
@@ -80,14 +81,16 @@ class SegmentWriter:
 
     def __init__(self, root: Path, info: StreamInfo, first: MediaPacket) -> None:
         self.info = info
-        self.final = segment_path(root, info.camera_id, info.stream, first.at)
-        self.partial = partial_path(self.final)
-        self.start = first.at
+        self._root = root
+        # Named after the first packet's time for now; the final name uses the start time
+        # settled when the segment is finished (a better estimate, see Segmenter).
+        self.partial = partial_path(segment_path(root, info.camera_id, info.stream, first.at))
+        self.provisional_start = first.at
         self.base_dts = first.dts
         self.last_end_dts = first.dts
         self.frames = 0
         self.keyframes = 0
-        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.partial.parent.mkdir(parents=True, exist_ok=True)
         self._out: av.container.OutputContainer | None = av.open(
             str(self.partial), "w", format="mp4", options=MUX_OPTIONS
         )
@@ -104,6 +107,10 @@ class SegmentWriter:
     def elapsed_ticks(self, dts: int) -> int:
         return dts - self.base_dts
 
+    def media_ticks(self, end_dts: int | None = None) -> int:
+        """Playing time of the file if it ends at ``end_dts`` (default: after the last packet)."""
+        return (self.last_end_dts if end_dts is None else end_dts) - self.base_dts
+
     def write(self, packet: MediaPacket) -> None:
         assert self._out is not None, "segment already closed"
         out = av.Packet(packet.data)
@@ -118,21 +125,24 @@ class SegmentWriter:
         self.keyframes += int(packet.keyframe)
         self.last_end_dts = packet.dts + packet.duration
 
-    def finish(self, end_dts: int | None = None) -> FinishedSegment:
+    def finish(self, start: datetime, end: datetime, end_dts: int | None) -> FinishedSegment:
         """Close the file (``end_dts``: where the next segment starts, if one does) and rename
-        it into place. Raises OSError (e.g. a full disk) with the partial file left behind."""
+        it into place under ``start``'s name. Raises OSError (e.g. a full disk) with the
+        partial file left behind."""
         assert self._out is not None, "segment already closed"
         out, self._out = self._out, None
         out.close()
-        end = self.start + ticks_to_delta((end_dts or self.last_end_dts) - self.base_dts)
-        publish(self.partial, self.final)
+        final = segment_path(self._root, self.info.camera_id, self.info.stream, start)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        publish(self.partial, final)
         return FinishedSegment(
             camera_id=self.info.camera_id,
             stream=self.info.stream,
-            path=self.final,
-            start=self.start,
+            path=final,
+            start=start,
             end=end,
-            bytes=self.final.stat().st_size,
+            duration=self.media_ticks(end_dts) / CLOCK_RATE,
+            bytes=final.stat().st_size,
             frames=self.frames,
             keyframes=self.keyframes,
             codec=self.info.codec,

@@ -16,6 +16,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from wardeye.ingest.health import HealthTracker
@@ -30,7 +31,7 @@ from wardeye.ingest.packets import (
 )
 from wardeye.recording.index import GAP_DISK_FULL, GAP_OVERLOADED, GAP_RECONNECTING, StreamIndex
 from wardeye.recording.inspect import salvage
-from wardeye.recording.layout import final_path
+from wardeye.recording.layout import segment_path
 from wardeye.recording.segment_file import FinishedSegment, SegmentWriter, is_disk_full, publish
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class Segmenter:
         self._paused_until: float | None = None  # monotonic time of the next disk check
         self._error_until = 0.0
         self._bytes_per_second = 0.0
+        self._run_end: datetime | None = None  # end of the last segment of this unbroken run
+        self._last_end_at: datetime | None = None  # capture time just after the last packet
 
     # -- PacketSink ---------------------------------------------------------------------------
 
@@ -79,43 +82,59 @@ class Segmenter:
         writer = self._writer
         due = self._target - packet.duration // 2  # half a frame early is on time
         if writer is not None and packet.keyframe and writer.elapsed_ticks(packet.dts) >= due:
-            self._finish(packet.dts)
+            self._finish(packet.dts, packet.at)
             if not self._may_write(packet):
                 return
         try:
             if self._writer is None:
                 self._writer = SegmentWriter(self._root, self._info, packet)
             self._writer.write(packet)
+            self._last_end_at = packet.at + ticks_to_delta(packet.duration)
         except OSError as exc:
             self._write_failed(exc)
 
     def stream_closed(self, reason: str) -> None:
-        if self._writer is not None:
-            self._finish(None)
+        if self._writer is not None and self._last_end_at is not None:
+            self._finish(None, self._last_end_at)
         self._info = None
+        if reason != CLOSED_PARAMETERS_CHANGED:
+            self._run_end = None  # a parameter change goes on seamlessly; anything else is a cut
         if reason in (CLOSED_STOPPED, CLOSED_PARAMETERS_CHANGED):
             return  # the recorder marks its own stop; a parameter change is seamless
         self._index.interrupted(GAP_OVERLOADED if reason == CLOSED_OVERFLOW else GAP_RECONNECTING)
 
     # -- segments -----------------------------------------------------------------------------
 
-    def _finish(self, end_dts: int | None) -> None:
+    def _finish(self, end_dts: int | None, end_at: datetime) -> None:
         writer, self._writer = self._writer, None
         if writer is None:
             return
+        start, end = self._bounds(ticks_to_delta(writer.media_ticks(end_dts)), end_at)
         try:
-            finished = writer.finish(end_dts)
+            finished = writer.finish(start, end, end_dts)
         except OSError as exc:
             self._writer = writer
             self._write_failed(exc)
             return
-        self._learn_rate(finished)
+        self._run_end = finished.end
+        if finished.duration > 0:
+            self._bytes_per_second = finished.bytes / finished.duration
         self._index.segment_finished(finished)
 
-    def _learn_rate(self, seg: FinishedSegment) -> None:
-        seconds = (seg.end - seg.start).total_seconds()
-        if seconds > 0:
-            self._bytes_per_second = seg.bytes / seconds
+    def _bounds(self, media: timedelta, end_at: datetime) -> tuple[datetime, datetime]:
+        """Wall-clock bounds of a finished segment. Within a run segments meet exactly (the
+        start is the previous end). The first of a run is placed by its end, measured with the
+        best capture-time estimate, minus its playing time, and never before footage already
+        indexed: so a burst at connect does not make it look late."""
+        if self._run_end is not None:
+            start = self._run_end
+        else:
+            start = end_at - media
+            floor = self._index.last_end
+            if floor is not None and start < floor:
+                start = floor
+        end = end_at if end_at > start else start + media
+        return start, end
 
     # -- failures -----------------------------------------------------------------------------
 
@@ -135,6 +154,7 @@ class Segmenter:
 
     def _write_failed(self, exc: OSError) -> None:
         writer, self._writer = self._writer, None
+        self._run_end = None  # what follows is placed afresh, after the gap
         if not is_disk_full(exc):
             log.error("%s: cannot write segment (%s); retrying in %.0f s", self.name,
                       exc.strerror or exc, ERROR_RETRY_SECONDS)  # fmt: skip
@@ -165,8 +185,13 @@ class Segmenter:
         if facts is None:
             writer.abort()
             return
+        floor = self._index.last_end
+        start = writer.provisional_start
+        start = floor if floor is not None and start < floor else start
+        final = segment_path(self._root, writer.info.camera_id, writer.info.stream, start)
         try:
-            publish(writer.partial, final_path(writer.partial))
+            final.parent.mkdir(parents=True, exist_ok=True)
+            publish(writer.partial, final)
         except OSError:
             writer.abort()
             return
@@ -174,10 +199,11 @@ class Segmenter:
             FinishedSegment(
                 camera_id=writer.info.camera_id,
                 stream=writer.info.stream,
-                path=writer.final,
-                start=writer.start,
-                end=writer.start + ticks_to_delta(round(facts.duration * CLOCK_RATE)),
-                bytes=writer.final.stat().st_size,
+                path=final,
+                start=start,
+                end=start + timedelta(seconds=facts.duration),
+                duration=facts.duration,
+                bytes=final.stat().st_size,
                 frames=facts.frames,
                 keyframes=facts.keyframes,
                 codec=facts.codec,

@@ -43,7 +43,8 @@ def test_follows_catalog_changes_records_sub_streams_over_udp(
             assert cam is not None
             cam.enabled = False
         run.bus.publish(CameraUpdated(first))
-        wait_for(lambda: {h.camera_id for h in run.recorder.health()} == {second}, 20, "stop")
+        wait_for(lambda: any(g.reason == GAP_DISABLED for g in gaps(catalog, first)), 20, "stop")
+        assert {h.camera_id for h in run.recorder.health()} == {second}
         stopped_rows = [r.id for r in segments(catalog, first)]
     finally:
         run.recorder.stop()

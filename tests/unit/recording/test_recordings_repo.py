@@ -15,7 +15,8 @@ T = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 def seg(camera_id: int, start_s: float, length: float = 10.0, stream: str = "main") -> NewSegment:
     start = T + timedelta(seconds=start_s)
-    return NewSegment(camera_id, stream, start, start + timedelta(seconds=length), 1000, 250, 5,
+    end = start + timedelta(seconds=length)
+    return NewSegment(camera_id, stream, start, end, length, 1000, 250, 5,
                       "h264", 1280, 720, f"{camera_id}/{stream}/{start_s}.mp4")  # fmt: skip
 
 

@@ -26,7 +26,8 @@ def write_segment(root: Path, cam: int, packets: list[MediaPacket]) -> Path:
     writer = SegmentWriter(root, conn_info, packets[0])
     for packet in packets:
         writer.write(packet)
-    return writer.finish().path
+    start = packets[0].at
+    return writer.finish(start, start + timedelta(seconds=10), None).path
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,7 @@ def index(db: Database, root: Path, cam: int, path: Path, seconds: float) -> Non
     start = start_from_name(path)
     assert start is not None
     with db.session() as s:
-        new = NewSegment(cam, "main", start, start + timedelta(seconds=seconds),
+        new = NewSegment(cam, "main", start, start + timedelta(seconds=seconds), seconds,
                          path.stat().st_size, int(seconds * 25), int(seconds / 2), "h264",
                          1280, 720, stored_path(root, path))  # fmt: skip
         recordings.add_segment(s, new)

@@ -69,16 +69,43 @@ def test_restart_continues_the_timeline_of_the_previous_connection() -> None:
     assert fresh is not None and fresh.dts == 5 * F
 
 
-def test_wall_clock_follows_dts_and_reanchors_on_drift_without_going_back() -> None:
-    clock = WallClock(max_drift=2.0)
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    assert clock.at(0, t0) == t0
-    # arrival jitter does not matter: time comes from the camera's clock
-    assert clock.at(90_000, t0 + timedelta(seconds=1.3)) == t0 + timedelta(seconds=1)
-    # a camera clock running fast: 10 s of media in 5 s of arrivals -> re-anchored
-    moment = clock.at(10 * 90_000, t0 + timedelta(seconds=5))
-    assert moment == t0 + timedelta(seconds=5) and clock.reanchored == 1
-    assert clock.at(10 * 90_000 + F, t0 + timedelta(seconds=5.04)) > moment
+T = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def secs(value: float) -> timedelta:
+    return timedelta(seconds=value)
+
+
+def test_a_burst_at_connect_does_not_make_the_stream_look_late() -> None:
+    clock = WallClock()
+    # frames captured every 40 ms from T; the server sends the first 20 (0.8 s) in one burst
+    # at T+0.81, then each frame 10 ms after its capture
+    estimates = []
+    for i in range(100):
+        captured = T + secs(0.04 * i)
+        arrived = T + secs(0.81) if i < 20 else captured + secs(0.01)
+        estimates.append(clock.at(i * F, arrived))
+    assert estimates[0] == T + secs(0.81)  # the first guess is late...
+    assert estimates[-1] == T + secs(0.04 * 99 + 0.01)  # ...later ones are right
+    assert clock.reanchored == 0
+
+
+def test_a_slow_camera_clock_is_followed_without_jumps() -> None:
+    clock = WallClock(max_lag=2.0)
+    lags = []
+    for i in range(25 * 600):  # ten minutes of a camera whose clock runs 0.1 % slow
+        arrived = T + secs(0.04 * i * 1.001 + 0.01)
+        lags.append((arrived - clock.at(i * F, arrived)).total_seconds())
+    assert clock.reanchored == 0
+    assert max(lags) < 0.2  # without following it would lag 0.6 s by now
+
+
+def test_a_long_stall_reanchors_and_restart_never_goes_back() -> None:
+    clock = WallClock(max_lag=2.0)
+    first = clock.at(0, T)
+    assert first == T
+    late = clock.at(F, T + secs(5))  # 5 s of silence, then the next frame
+    assert late == T + secs(5) and clock.reanchored == 1
     clock.restart()
-    # a new connection never starts before the last moment given out
-    assert clock.at(0, t0) >= moment
+    # a new connection whose first packet arrives "earlier" cannot precede what was given out
+    assert clock.at(0, T + secs(1)) >= late
