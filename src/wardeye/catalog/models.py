@@ -199,3 +199,65 @@ class CameraStatus(Base):
     last_keyframe_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+EVENT_KINDS = (
+    "intrusion",
+    "loitering",
+    "gathering",
+    "line_crossing",
+    "speeding",
+    "street_racing",
+    "tamper_covered",
+    "tamper_defocused",
+    "tamper_moved",
+    "camera_offline",
+)
+ZONE_KINDS = ("polygon", "line")
+
+
+class Zone(Base):
+    """A polygon or a line drawn on a camera's picture (0-1 coordinates, so it fits both
+    streams) with the settings of the rules that watch it."""
+
+    __tablename__ = "zones"
+    __table_args__ = (
+        UniqueConstraint("camera_id", "name", name="uq_zones_camera_name"),
+        CheckConstraint(f"kind IN {ZONE_KINDS!r}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    points: Mapped[str] = mapped_column(Text)  # JSON [[x, y], ...]
+    settings: Mapped[str] = mapped_column(Text, default="{}")  # JSON, see analytics.zones
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class AnalyticsEvent(Base):
+    """Something the analytics saw (or a camera going dark): when, where, what, and a picture.
+    ``end`` stays empty while the event lasts (someone still loitering)."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_camera_start", "camera_id", "start"),
+        Index("ix_events_start", "start"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str | None] = mapped_column(String(32))
+    zone: Mapped[str | None] = mapped_column(String(200))
+    track_id: Mapped[int | None] = mapped_column(Integer)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    snapshot: Mapped[str | None] = mapped_column(Text)  # path relative to <data_dir>/snapshots
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+Event = AnalyticsEvent

@@ -3,10 +3,13 @@ environment instead (``WARDEYE_SECRET_KEY``, ``WARDEYE_DATABASE_URL``)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from wardeye.config.detectors import DetectorSettings, NanoDetSettings
 
 
 class Strict(BaseModel):
@@ -116,6 +119,58 @@ class DemoConfig(Strict):
     cameras: int = Field(4, ge=1, le=32, description="How many demo cameras to start.")
 
 
+class AnalyticsConfig(Strict):
+    enabled: bool = Field(
+        False,
+        description="Run analytics (motion, people/vehicle detection, tracking, zone and line "
+        "rules, tamper) in worker processes beside recording.",
+    )
+    fps: float = Field(5.0, gt=0, le=30, description="Frames analysed per second per camera.")
+    workers: int = Field(
+        1, ge=1, le=64, description="Worker processes; cameras are shared out among them."
+    )
+    stream: Literal["sub", "main"] = Field(
+        "sub", description="Stream analysed; cameras without a sub stream use their main one."
+    )
+    detector: DetectorSettings = Field(
+        default_factory=NanoDetSettings,
+        description="Object detector: {type: nanodet} (default), darknet or onnx_yolo.",
+    )
+    models_dir: Path | None = Field(
+        None,
+        description="Folder prepared by scripts/prepare_models.py "
+        "(default: $WARDEYE_MODELS_DIR, else ./.models).",
+    )
+    queue_packets: int = Field(
+        500,
+        ge=10,
+        description="Compressed packets buffered per worker; when full the oldest are dropped, "
+        "so recording never waits for analytics.",
+    )
+    heartbeat_timeout_seconds: float = Field(
+        20.0, gt=0, description="A worker silent for this long is killed and restarted."
+    )
+    restart_initial_seconds: float = Field(
+        1.0, gt=0, description="First wait before restarting a dead worker."
+    )
+    restart_max_seconds: float = Field(
+        60.0, gt=0, description="Longest wait between restarts of a worker that keeps dying."
+    )
+    offline_events: bool = Field(
+        True, description="Record an event when a camera goes offline (and when it comes back)."
+    )
+
+    def resolved_models_dir(self) -> Path:
+        if self.models_dir is not None:
+            return self.models_dir
+        configured = os.environ.get("WARDEYE_MODELS_DIR")
+        if configured:
+            return Path(configured)
+        local = Path.cwd() / ".models"
+        checkout = Path(__file__).resolve().parents[3] / ".models"
+        return local if local.is_dir() or not checkout.is_dir() else checkout
+
+
 class Config(Strict):
     site_name: str = Field("WardEye", description="Shown in the web app's title bar.")
     timezone: str = Field(
@@ -144,6 +199,9 @@ class Config(Strict):
     demo: DemoConfig = Field(default_factory=DemoConfig, description="Settings of `wardeye demo`.")
     map: MapConfig = Field(
         default_factory=MapConfig, description="Map page: offline by default, or your tiles."
+    )
+    analytics: AnalyticsConfig = Field(
+        default_factory=AnalyticsConfig, description="Video analytics and the events they raise."
     )
 
     @field_validator("timezone")

@@ -49,3 +49,17 @@ class CameraCameBack(Event):
     camera_id: int
     at: datetime
     offline_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyticsEventRecorded(Event):
+    """An analytics event was written to the catalog (``ended`` False) or closed (True)."""
+
+    event_id: int
+    camera_id: int
+    kind: str
+    start: datetime
+    end: datetime | None
+    label: str | None
+    zone: str | None
+    ended: bool
