@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from wardeye.catalog.database import Database
-from wardeye.catalog.models import Area, Camera, EvidenceLock, Segment
+from wardeye.catalog.models import STREAMS, Area, Camera, EvidenceLock, Segment
 from wardeye.config.models import RetentionConfig
 from wardeye.core.bus import EventBus
 from wardeye.core.clock import utc_now
@@ -34,6 +34,7 @@ from wardeye.recording.disk import disk_usage, gib_to_bytes
 log = logging.getLogger(__name__)
 
 BATCH = 200
+MAX_SEGMENT_SPAN = timedelta(hours=1)  # segments are <= 600 s plus a GOP (RecordingConfig)
 JOURNAL_NAME = ".retention-pending"
 
 
@@ -107,6 +108,30 @@ def locked_clause() -> ColumnElement[bool]:
         EvidenceLock.start <= Segment.end,
         EvidenceLock.end >= Segment.start,
     )
+
+
+def locked_totals(session: Session) -> tuple[int, int]:
+    """Segments and bytes held by active locks, for reports. Driven from the (few) locks so it
+    stays cheap with millions of segments; a segment starting more than ``MAX_SEGMENT_SPAN``
+    before a lock is not looked for (reporting only: deletion uses the exact locked_clause)."""
+    locks = session.execute(
+        select(EvidenceLock.camera_id, EvidenceLock.start, EvidenceLock.end).where(
+            EvidenceLock.released_at.is_(None)
+        )
+    ).all()
+    held: dict[int, int] = {}
+    for camera_id, start, end in locks:
+        rows = session.execute(
+            select(Segment.id, Segment.bytes).where(
+                Segment.camera_id == camera_id,
+                Segment.stream.in_(STREAMS),
+                Segment.start >= start - MAX_SEGMENT_SPAN,
+                Segment.start <= end,
+                Segment.end >= start,
+            )
+        )
+        held.update((row.id, row.bytes) for row in rows)
+    return len(held), sum(held.values())
 
 
 def age_limits(session: Session, default_days: float | None) -> dict[int, float | None]:
@@ -260,7 +285,12 @@ class RetentionService:
             if days is None:
                 continue
             cutoff = now - timedelta(days=days)
-            expired = (Segment.camera_id == camera_id, Segment.end < cutoff)
+            expired = (  # stream and start only narrow it so the camera's index can be used
+                Segment.camera_id == camera_id,
+                Segment.stream.in_(STREAMS),
+                Segment.start < cutoff,
+                Segment.end < cutoff,
+            )
             skip: set[int] = set()
             while rows := self._candidates(expired, skip, BATCH):
                 deleted = self._delete(rows, tally, skip)
@@ -388,11 +418,7 @@ class RetentionService:
     ) -> RetentionReport:
         with self._db.session() as s:
             recorded = int(s.scalar(select(func.coalesce(func.sum(Segment.bytes), 0))) or 0)
-            locked_count, locked_bytes = s.execute(
-                select(func.count(), func.coalesce(func.sum(Segment.bytes), 0)).where(
-                    locked_clause()
-                )
-            ).one()
+            locked_count, locked_bytes = locked_totals(s)
         return RetentionReport(
             started_at=started,
             deleted_segments=tally.deleted_for_age + tally.deleted_for_space,
