@@ -111,6 +111,12 @@ function tick() {
   const lead = leader();
   if (lead) state.clock = lead.wallTime();
   else if (state.playing) state.clock += dt * state.rate;
+  const players = [...entries.values()].map((e) => e.player);
+  if (!lead && state.playing && players.length && players.every((p) => p.idleAt != null && !p.loading)) {
+    // Nobody has footage here: skip the gap to where the first camera's footage resumes.
+    const resume = players.map((p) => p.nextStart).filter((n) => n != null && n > state.clock);
+    if (resume.length) { seekAll(Math.min(...resume) + 2); return; }
+  }
   if (syncBox.checked) {
     const tolerance = 350 * Math.max(1, state.rate);
     for (const { player } of entries.values()) {

@@ -187,9 +187,12 @@ export class RecordedPlayer {
     const now = this.wallTime();
     if (now == null || this.loading) return;
     const ahead = (this.segmentEnd ?? 0) - now;
-    if (this.nextStart != null && ahead < LOOKAHEAD_SECONDS * 1000 * Math.max(1, this.rate)
-        && !this.hasFootageAt(this.nextStart + 1)) {
-      this.load(this.nextStart, false);
+    // Ask for a moment just inside the next segment: header times are rounded to the
+    // millisecond, and the exact start could still fall in the previous segment.
+    const next = this.nextStart == null ? null : this.nextStart + 2;
+    if (next != null && ahead < LOOKAHEAD_SECONDS * 1000 * Math.max(1, this.rate)
+        && !this.hasFootageAt(next)) {
+      this.load(next, false);
     }
     this.skipGap();
   }
