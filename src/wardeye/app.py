@@ -100,6 +100,7 @@ class WardEye:
         self.background.append(retention)
         recorder.start()
         self.background.append(recorder)
+        self.live.warm_all((h.camera_id, h.stream) for h in recorder.health())
         status = StatusWriter(self.db, recorder.health)
         status.start()
         self.background.append(status)

@@ -63,3 +63,10 @@ class AnalyticsEventRecorded(Event):
     label: str | None
     zone: str | None
     ended: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ZonesChanged(Event):
+    """A camera's zones or lines were drawn, edited or removed."""
+
+    camera_id: int
