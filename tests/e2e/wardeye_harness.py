@@ -59,6 +59,7 @@ def standard_mounts(media: Path) -> dict[str, Path | str]:
         "vtestsub": media / "vtest_720p_sub.mp4",
         "cam720": media / "testsrc_720p.mp4",
         "clock": media / "clock_720p.mp4",
+        "hevc": media / "testsrc_1080p_hevc.mp4",  # no camera uses it unless a test adds one
     }
 
 
@@ -161,12 +162,8 @@ def build_site(
         )
         ids[spec.name] = created.id
     wardeye.users.add(UserCreate(username=USER, password=PASSWORD, role="officer"))
-    recorder = Recorder(
-        wardeye.db, recording, wardeye.config.recordings_dir(), wardeye.bus,
-        offline_grace_seconds=3.0,
-    )  # fmt: skip
-    wardeye.background.append(recorder)
-    recorder.start()
+    wardeye.start_background()  # what `wardeye run` starts: retention, recorder, live warm-up
+    recorder = next(p for p in wardeye.background if isinstance(p, Recorder))
     return Site(wardeye, recorder, ids)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -60,6 +60,14 @@ class LiveHub:
         entry = self._entry(camera_id, stream)
         entry.warm = True
         return entry.broadcaster
+
+    def warm_all(self, streams: Iterable[tuple[int, str]]) -> None:
+        """Attach every recorded stream at start, so even the first viewer starts at once."""
+        for camera_id, stream in streams:
+            try:
+                self.warm(camera_id, stream)
+            except StreamUnavailable as exc:
+                log.warning("live: %s", exc)
 
     def broadcaster(self, camera_id: int, stream: str) -> LiveBroadcaster:
         """The broadcaster for a stream, attaching it to its reader if needed."""
