@@ -155,6 +155,47 @@ def scope_value(scopes: Sequence[str], key: str) -> str | None:
     return " / ".join(values) if values else None
 
 
+@dataclass(frozen=True, slots=True)
+class DiscoveredStreams:
+    """A discovered device with its streams, or the plain-words reason they could not be read."""
+
+    found: DiscoveredCamera
+    device: OnvifDevice | None
+    error: str | None
+
+
+def discover_with_streams(
+    user: str, password: str, timeout: float = 3.0, device_timeout: float = 10.0
+) -> list[DiscoveredStreams]:
+    """Discovery, then ``describe_device`` on each answer with the given credentials (one
+    camera's failure does not hide the others)."""
+    results = []
+    for found in discover(timeout):
+        target = _host_port(found.xaddrs)
+        if target is None:
+            results.append(DiscoveredStreams(found, None, "it announced no usable address"))
+            continue
+        try:
+            device = describe_device(*target, user, password, device_timeout)
+        except OnvifError as exc:
+            results.append(DiscoveredStreams(found, None, str(exc)))
+        else:
+            results.append(DiscoveredStreams(found, device, None))
+    return results
+
+
+def _host_port(xaddrs: Sequence[str]) -> tuple[str, int] | None:
+    for xaddr in xaddrs:
+        parts = urlsplit(xaddr)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            continue
+        if parts.hostname:
+            return parts.hostname, port
+    return None
+
+
 # -- one device -----------------------------------------------------------------------------
 
 

@@ -2,10 +2,12 @@
 
 The namespace has only a loopback interface, given a non-loopback address and multicast so the
 WSDiscovery package treats it as a network; probes cannot leave it. With ``--publish`` a
-WS-Discovery publisher from the same third-party package answers as a camera would.
+WS-Discovery publisher from the same third-party package answers as a camera would; with
+``--with-streams`` two devices are announced (one served by onvif_responder.py, one with its
+port closed) and discover_with_streams is run.
 Prints the discovered devices as JSON on stdout.
 
-    unshare -n python netns_discovery.py [--publish XADDR] [--timeout S]
+    unshare -n python netns_discovery.py [--publish XADDR | --with-streams] [--timeout S]
 """
 
 from __future__ import annotations
@@ -41,26 +43,59 @@ def ipv4_only() -> None:
     wsdiscovery.threaded.NetworkingThreadIPv6 = refuse  # type: ignore[assignment,misc]
 
 
+def publish(xaddr: str) -> object:
+    from wsdiscovery import QName, Scope
+    from wsdiscovery.publishing import ThreadedWSPublishing
+
+    publisher = ThreadedWSPublishing()
+    publisher.start()
+    nvt = QName("http://www.onvif.org/ver10/network/wsdl", "NetworkVideoTransmitter", "dn")
+    publisher.publishService(types=[nvt], scopes=[Scope(s) for s in SCOPES], xAddrs=[xaddr])
+    return publisher
+
+
+def with_streams(timeout: float) -> dict[str, object]:
+    """Two announced devices: a camera-style ONVIF responder, and one whose port is closed."""
+    from onvif_responder import CameraSpec, OnvifResponder, Profile
+
+    from wardeye.ingest.onvif import discover_with_streams
+
+    spec = CameraSpec(
+        user="admin",
+        password="pw-9",
+        profiles=[
+            Profile("P1", "mainStream", 1920, 1080, 25, 4096, "rtsp://127.0.0.1:554/main"),
+            Profile("P2", "subStream", 640, 360, 10, 512, "rtsp://127.0.0.1:554/sub"),
+        ],
+    )
+    responder = OnvifResponder(spec)
+    publishers = [
+        publish(f"http://127.0.0.1:{responder.port}/onvif/device_service"),
+        publish("http://127.0.0.1:9/onvif/device_service"),
+    ]
+    try:
+        results = discover_with_streams("admin", "pw-9", timeout=timeout, device_timeout=5)
+    finally:
+        for publisher in publishers:
+            publisher.stop()  # type: ignore[attr-defined]
+        responder.close()
+    return {"results": [dataclasses.asdict(r) for r in results]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--publish", help="device service URL to announce")
+    parser.add_argument("--with-streams", action="store_true")
     parser.add_argument("--timeout", type=float, default=2.0)
     args = parser.parse_args()
     for command in NAMESPACE_SETUP:
         subprocess.run(command, check=True)
     ipv4_only()
+    if args.with_streams:
+        print(json.dumps(with_streams(args.timeout)))
+        return
 
-    publisher = None
-    if args.publish:
-        from wsdiscovery import QName, Scope
-        from wsdiscovery.publishing import ThreadedWSPublishing
-
-        publisher = ThreadedWSPublishing()
-        publisher.start()
-        nvt = QName("http://www.onvif.org/ver10/network/wsdl", "NetworkVideoTransmitter", "dn")
-        publisher.publishService(
-            types=[nvt], scopes=[Scope(s) for s in SCOPES], xAddrs=[args.publish]
-        )
+    publisher = publish(args.publish) if args.publish else None
 
     from wardeye.ingest.onvif import discover
 
@@ -69,7 +104,7 @@ def main() -> None:
         found = discover(timeout=args.timeout)
     finally:
         if publisher is not None:
-            publisher.stop()
+            publisher.stop()  # type: ignore[attr-defined]
     print(
         json.dumps(
             {

@@ -185,3 +185,17 @@ def test_onvif_wsdl_loads_with_no_network_at_all() -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert out.returncode == 0 and out.stdout.strip() == "loaded", out.stderr
+
+
+def test_discovery_then_streams_per_device_with_a_clear_error_for_the_one_without_onvif() -> None:
+    out = run_discovery_in_namespace("--with-streams", "--timeout", "2")
+    results = out["results"]
+    assert len(results) == 2
+    closed_xaddr = ["http://127.0.0.1:9/onvif/device_service"]
+    (closed,) = [r for r in results if r["found"]["xaddrs"] == closed_xaddr]
+    (camera,) = [r for r in results if r is not closed]
+    assert closed["device"] is None and "connection refused" in closed["error"]
+    assert camera["error"] is None
+    assert camera["device"]["main_uri"] == "rtsp://127.0.0.1:554/main"
+    assert camera["device"]["sub_uri"] == "rtsp://127.0.0.1:554/sub"
+    assert camera["found"]["name"] == "Camera Chợ Bến Thành"
