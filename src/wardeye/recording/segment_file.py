@@ -29,6 +29,7 @@ import av
 import av.container
 
 from wardeye.ingest.packets import CLOCK_RATE, TIME_BASE, MediaPacket, StreamInfo
+from wardeye.recording.inspect import complete_prefix
 from wardeye.recording.layout import partial_path, segment_path
 
 MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof+delay_moov"
@@ -58,6 +59,48 @@ class FinishedSegment:
     codec: str
     width: int
     height: int
+
+
+class WholeWrites:
+    """The file FFmpeg writes a segment through. FFmpeg's own file output ignores short
+    writes, which a filling disk produces (a write that fits half its bytes): the file then
+    silently misses bytes, and with several cameras freeing and filling the same disk, later
+    writes land after the hole. Here every write is completed or raises (ENOSPC included)."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+
+    def _handle(self) -> int:
+        if self._fd is None:
+            raise ValueError("segment file already closed")
+        return self._fd
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            done = os.write(self._handle(), view)
+            view = view[done:]
+        return len(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return os.lseek(self._handle(), offset, whence)
+
+    def tell(self) -> int:
+        return os.lseek(self._handle(), 0, os.SEEK_CUR)
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
 
 
 def fsync_path(path: Path) -> None:
@@ -91,10 +134,10 @@ class SegmentWriter:
         self.frames = 0
         self.keyframes = 0
         self.partial.parent.mkdir(parents=True, exist_ok=True)
-        self._out: av.container.OutputContainer | None = av.open(
-            str(self.partial), "w", format="mp4", options=MUX_OPTIONS
-        )
+        self._file = WholeWrites(self.partial)
+        self._out: av.container.OutputContainer | None = None
         try:
+            self._out = av.open(self._file, "w", format="mp4", options=MUX_OPTIONS)
             rate = Fraction(info.fps).limit_denominator(1001) if info.fps else None
             self._video = self._out.add_mux_stream(
                 info.codec, rate=rate, width=info.width, height=info.height
@@ -131,7 +174,12 @@ class SegmentWriter:
         partial file left behind."""
         assert self._out is not None, "segment already closed"
         out, self._out = self._out, None
-        out.close()
+        try:
+            out.close()
+        finally:
+            self._file.close()
+        if complete_prefix(self.partial) != self.partial.stat().st_size:
+            raise OSError(errno.EIO, "segment file is not a whole fragmented MP4")
         final = segment_path(self._root, self.info.camera_id, self.info.stream, start)
         final.parent.mkdir(parents=True, exist_ok=True)
         publish(self.partial, final)
@@ -156,6 +204,7 @@ class SegmentWriter:
         if out is not None:
             with contextlib.suppress(Exception):
                 out.close()
+        self._file.close()
 
     def abort(self) -> None:
         """Give up this segment: close and delete the partial file."""

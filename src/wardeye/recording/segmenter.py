@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 DiskFullHandler = Callable[[int], bool]
 DISK_RETRY_SECONDS = 5.0
 ERROR_RETRY_SECONDS = 5.0
-MIN_ROOM_BYTES = 64 * 1024 * 1024
+MIN_ROOM_BYTES = 8 * 1024 * 1024  # never ask for less than this (2 segments is the rule)
 
 
 class Segmenter:

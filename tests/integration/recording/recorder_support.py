@@ -145,7 +145,7 @@ def check_playable(root: Path, rows: list[Segment]) -> None:
         assert probe["codec"] == row.codec
         assert (probe["width"], probe["height"]) == (row.width, row.height)
         assert probe["duration"] == pytest.approx(row.duration, abs=0.05)
-        assert probe["packets"] == row.frames
+        assert probe["packets"] == row.frames, (row.path, probe, row.frames, row.duration)
 
 
 def dts_steps(path: Path) -> list[float]:
