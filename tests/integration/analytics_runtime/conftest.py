@@ -29,3 +29,16 @@ def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def covered_clip(clip_dir: Path) -> Path:
     return tamper_clip(media_file("vtest.mp4"), "covered", clip_dir)
+
+
+@pytest.fixture(scope="session")
+def nanodet() -> object:
+    import os
+
+    from wardeye.analytics.detectors import build_detector
+    from wardeye.config.detectors import NanoDetSettings
+    from wardeye.testing.media import repo_root
+
+    configured = os.environ.get("WARDEYE_MODELS_DIR")
+    models = Path(configured) if configured else repo_root() / ".models"
+    return build_detector(NanoDetSettings(), models)
