@@ -19,7 +19,6 @@ from wardeye.analytics.zones import Point, ZoneSpec, crossing, inside
 
 CROSSING_MEMORY = timedelta(seconds=60)  # a speed trap's second line must come within this
 GATHER_GRACE = timedelta(seconds=3)  # a crowd thinning out for a moment is still one crowd
-LINE_DEBOUNCE = timedelta(seconds=1)  # a box wobbling on the line is one crossing, not three
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,9 +254,6 @@ class RuleEngine:
                 continue
             step = crossing(before, track.foot, a, b)
             if step == 0:
-                continue
-            previous = self._crossed.get((zone.spec.name, track.id))
-            if previous is not None and at - previous < LINE_DEBOUNCE:
                 continue
             direction = "forward" if step > 0 else "backward"
             if direction == "forward":
