@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from wardeye.analytics.store import EventStore
+from wardeye.analytics.supervisor import AnalyticsSupervisor
 from wardeye.api.app import create_api
 from wardeye.api.services import ApiServices
 from wardeye.catalog import migrate
@@ -64,6 +66,7 @@ class WardEye:
     users: UserService = field(init=False)
     footage: FootageIndex = field(init=False)
     live: LiveHub = field(init=False)
+    events: EventStore = field(init=False)
     background: list[Any] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -77,6 +80,7 @@ class WardEye:
         self.footage = FootageIndex(self.db, self.config.recordings_dir())
         self._live_tap = RecorderTap(self.db, self._attach_recorded, self.config.recording)
         self.live = LiveHub(self._live_tap)
+        self.events = EventStore(self.db, self.bus, self.config.data_dir / "snapshots")
 
     def prepare_catalog(self) -> None:
         migrate.ensure_current(self.db)
@@ -104,6 +108,24 @@ class WardEye:
         status = StatusWriter(self.db, recorder.health)
         status.start()
         self.background.append(status)
+        if self.config.analytics.enabled:
+            analytics = AnalyticsSupervisor(
+                self.db,
+                self.config.analytics,
+                self.config.data_dir,
+                self.bus,
+                self._attach_analytics,
+                self.config.timezone,
+            )
+            analytics.start()
+            self.background.append(analytics)
+
+    def _attach_analytics(
+        self, camera_id: int, stream: str, sink: PacketSink, name: str
+    ) -> Detach | None:
+        """Analytics shares the recorder's reader, or a live-only one for unrecorded streams."""
+        attachment = self._live_tap.attach(camera_id, stream, sink, name)
+        return None if attachment is None else attachment.detach
 
     def _attach_recorded(self, camera_id: int, stream: str, sink: PacketSink, name: str) -> Detach:
         """Live view rides on the recorder's reader of that stream (KeyError: not recorded)."""
@@ -143,6 +165,8 @@ class WardEye:
             footage=self.footage,
             map_settings=pages.map_settings(self.config.map),
             map_overlay=self.config.map.overlay_image,
+            events_between=self.events.between,
+            events=self.events,
         )
         app = create_api(services, load_or_create_secret(self.config))
         app.include_router(pages.router)

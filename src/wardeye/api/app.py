@@ -8,7 +8,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from wardeye import __version__
 from wardeye.api import auth
 from wardeye.api.errors import install_error_handlers
-from wardeye.api.routers import areas, cameras, live, playback, system, users
+from wardeye.api.routers import areas, cameras, events, live, playback, system, users
 from wardeye.api.services import ApiServices
 
 SESSION_COOKIE = "wardeye_session"
@@ -34,6 +34,6 @@ def create_api(services: ApiServices, secret_key: str) -> FastAPI:
     )
     install_error_handlers(app)
     routers = (auth.router, areas.router, cameras.router, users.router, system.router)
-    for router in (*routers, live.router, playback.router):
+    for router in (*routers, live.router, playback.router, events.router):
         app.include_router(router)
     return app

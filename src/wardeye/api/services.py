@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from wardeye.analytics.store import EventStore
 from wardeye.live.footage import FootageIndex
 from wardeye.live.hub import LiveHub
 from wardeye.registry.areas import AreaRegistry
@@ -34,3 +35,4 @@ class ApiServices:
     events_between: Callable[[int, datetime, datetime], Sequence[dict[str, Any]]] = field(
         default=lambda camera_id, start, end: []
     )
+    events: EventStore | None = None  # analytics events and zones
