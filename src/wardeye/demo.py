@@ -8,7 +8,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from wardeye.analytics.zones import ZoneSettings
 from wardeye.app import WardEye
+from wardeye.config.detectors import DarknetSettings
+from wardeye.config.models import Config
 from wardeye.core.errors import ConfigError
 from wardeye.registry.schemas import AreaCreate, CameraCreate, UserCreate
 
@@ -19,6 +22,17 @@ DEMO_CAMERAS = [
     ("Chợ Bến Thành – cổng Tây", "vtest.mp4", None, 10.77246, 106.69805),
     ("Trường THCS Minh Đức", "vtest.mp4", None, 10.77580, 106.70010),
     ("Hẻm 42 Tôn Thất Thiệp", "testsrc_720p.mp4", None, 10.77450, 106.70470),
+]
+# Zones drawn on the cameras that show vtest's walkway (0-1 coordinates, so main and sub fit):
+# a counting line across the path, and the path itself watched for loitering and groups.
+DEMO_ZONES = [
+    ("Vạch đếm lối đi", "line", [(0.6706, 0.1736), (0.6706, 0.8333)], ZoneSettings()),
+    (
+        "Lối đi",
+        "polygon",
+        [(0.05, 0.25), (0.98, 0.25), (0.98, 0.80), (0.05, 0.80)],
+        ZoneSettings(loiter_seconds=20, gather_count=4, gather_seconds=5),
+    ),
 ]
 REQUIRED_CLIPS = {"vtest.mp4", "vtest_1080p.mp4", "vtest_720p_sub.mp4", "testsrc_720p.mp4"}
 
@@ -57,7 +71,7 @@ def install_demo(wardeye: WardEye, media_dir: Path, count: int) -> DemoLogin:
             name = f"{name} #{index // len(DEMO_CAMERAS) + 1}"
         if name in existing:
             continue
-        wardeye.cameras.create(
+        camera = wardeye.cameras.create(
             CameraCreate(
                 name=name,
                 area_id=ward,
@@ -68,6 +82,9 @@ def install_demo(wardeye: WardEye, media_dir: Path, count: int) -> DemoLogin:
                 description="Demo camera: real footage looped in real time.",
             )
         )
+        if main.startswith("vtest"):
+            for zone_name, kind, points, settings in DEMO_ZONES:
+                wardeye.events.add_zone(camera.id, zone_name, kind, points, settings)
     if any(u.username == DEMO_USER for u in wardeye.users.list()):
         return DemoLogin(DEMO_USER, None)
     password = secrets.token_urlsafe(9)
@@ -82,3 +99,14 @@ def _area(wardeye: WardEye, name: str, level: str, parent: int | None) -> int:
         if area.name == name and area.parent_id == parent:
             return area.id
     return wardeye.areas.create(AreaCreate(name=name, level=level, parent_id=parent)).id
+
+
+def demo_config(config: Config) -> Config:
+    """The demo shows analytics when setup prepared the detector model (scripts/setup)."""
+    analytics = config.analytics
+    models = analytics.resolved_models_dir()
+    detector = analytics.detector
+    model = detector.weights if isinstance(detector, DarknetSettings) else detector.model
+    if analytics.enabled or not (model if model.is_absolute() else models / model).is_file():
+        return config
+    return config.model_copy(update={"analytics": analytics.model_copy(update={"enabled": True})})

@@ -17,7 +17,7 @@ from wardeye.cli import onboarding as _onboarding  # noqa: F401  (adds probe/dis
 from wardeye.cli.context import ConfigOption, config_path, console, err_console, load
 from wardeye.config.models import Config
 from wardeye.core.errors import WardEyeError
-from wardeye.demo import find_media_dir, install_demo
+from wardeye.demo import demo_config, find_media_dir, install_demo
 
 app = typer.Typer(
     help="WardEye: community security cameras for local police.",
@@ -85,7 +85,7 @@ def demo(
     cfg = base.model_copy(
         update={"data_dir": data, "server": base.server.model_copy(update={"port": port})}
     )
-    wardeye = WardEye(cfg)
+    wardeye = WardEye(demo_config(cfg))
     try:
         wardeye.prepare_catalog()
         login = install_demo(wardeye, find_media_dir(cfg.demo.media_dir), cameras_count)
