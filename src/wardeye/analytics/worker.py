@@ -15,6 +15,7 @@ Messages out: ("heartbeat", index, stats)   ("event", id, event dict, snapshot p
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import time
 from dataclasses import dataclass, field
@@ -183,7 +184,8 @@ def run(
     worker = Worker(index, config, Path(snapshots_dir), outbox, detector)
     outbox.put(("heartbeat", index, {}))
     last_beat = time.monotonic()
-    while True:
+    parent = os.getppid()
+    while os.getppid() == parent:  # the supervisor's process died: nobody to work for
         try:
             message = inbox.get(timeout=HEARTBEAT_SECONDS / 2)
         except queue.Empty:
