@@ -39,11 +39,13 @@ class SinkStats:
 class _SinkSlot:
     """One sink's queue, delivery thread, and where it stands in the current run."""
 
-    def __init__(self, sink: PacketSink, name: str, max_queue: int) -> None:
+    def __init__(self, sink: PacketSink, name: str, max_queue: int, linger: float) -> None:
         self.sink = sink
         self.name = name
         self.stats = SinkStats()
         self._max_queue = max(2, max_queue)
+        self._linger = linger
+        self._wake = threading.Event()  # cuts a linger short when stopping
         self._queue: deque[tuple[int, object]] = deque()
         self._cond = threading.Condition()
         self._info: StreamInfo | None = None  # run the sink should be in (None: closed)
@@ -89,12 +91,14 @@ class _SinkSlot:
         with self._cond:
             self._stopping = True
             self._cond.notify()
+        self._wake.set()
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
     def _push(self, kind: int, item: object) -> None:
         self._queue.append((kind, item))
-        self._cond.notify()
+        if len(self._queue) == 1:  # otherwise the thread is busy or lingering: it will see it
+            self._cond.notify()
 
     def _overflow(self) -> None:
         self.stats.dropped += sum(1 for kind, _ in self._queue if kind == _PACKET)
@@ -114,9 +118,16 @@ class _SinkSlot:
                     self._cond.wait()
                 if not self._queue:
                     return
-                kind, item = self._queue.popleft()
-                self._seen_open = kind != _CLOSE
-            self._deliver(kind, item)
+            if self._linger and not self._stopping:
+                self._wake.wait(self._linger)  # let a batch gather: one wake-up, many packets
+            with self._cond:
+                batch = list(self._queue)
+                self._queue.clear()
+                for kind, _ in batch:
+                    if kind != _PACKET:
+                        self._seen_open = kind == _OPEN
+            for kind, item in batch:
+                self._deliver(kind, item)
 
     def _deliver(self, kind: int, item: object) -> None:
         try:
@@ -143,10 +154,16 @@ class FanOut:
         self._slots: list[_SinkSlot] = []
         self._info: StreamInfo | None = None
 
-    def attach(self, sink: PacketSink, name: str, max_queue: int = 500) -> Callable[[], None]:
+    def attach(
+        self, sink: PacketSink, name: str, max_queue: int = 500, linger: float = 0.0
+    ) -> Callable[[], None]:
         """Start feeding ``sink`` (from the next keyframe if a run is on); returns a detach
-        function, which closes the sink's run and waits for its queue to drain."""
-        slot = _SinkSlot(sink, f"{self._name}/{name}", max_queue)
+        function, which closes the sink's run and waits for its queue to drain.
+
+        ``linger``: seconds the delivery thread waits after waking so packets arrive in
+        batches. Each thread wake-up costs more CPU than handling a packet, so a sink that can
+        take some latency (the recorder: 0.5 s) should linger; live view should not."""
+        slot = _SinkSlot(sink, f"{self._name}/{name}", max_queue, linger)
         with self._lock:
             if self._info is not None:
                 slot.opened(self._info)

@@ -106,13 +106,21 @@ class Connection:
 
     @staticmethod
     def _open(url: str, options: SourceOptions) -> av.container.InputContainer:
-        timeout = (options.open_timeout, options.read_timeout)
+        """PyAV's own timeout bounds the open only: its check takes the GIL each time FFmpeg
+        polls (hundreds of times a second per camera), which cost more CPU than the rest of
+        the recorder. Reads are bounded by FFmpeg's socket timeout instead, with no GIL.
+        FFmpeg's RTSP reader gives up after two socket timeouts in a row (measured: a hung
+        TCP connection is reported after 2x ``timeout``), so RTSP gets half the read timeout."""
         if is_file_source(url):
-            return av.open(str(file_path(url)), timeout=timeout)
+            return av.open(str(file_path(url)))
+        micros = int(options.read_timeout * 1_000_000)
         opts: dict[str, str] = {}
         if url.lower().startswith("rtsp"):
             opts["rtsp_transport"] = options.transport
-        return av.open(url, options=opts, timeout=timeout)
+            opts["timeout"] = str(micros // 2)
+        else:
+            opts["timeout"] = opts["rw_timeout"] = str(micros)
+        return av.open(url, options=opts, timeout=(options.open_timeout, None))
 
     @staticmethod
     def _pick_video(container: av.container.InputContainer) -> av.video.stream.VideoStream:

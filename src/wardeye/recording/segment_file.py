@@ -36,6 +36,7 @@ MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof+delay_moov"
 # flush_packets: push each fragment to the file as soon as it is cut, so a kill -9 finds it
 # whole on disk (FFmpeg otherwise keeps up to 32 KiB of it in its I/O buffer).
 MUX_OPTIONS = {"movflags": MOVFLAGS, "flush_packets": "1"}
+IO_BUFFER = 256 * 1024  # a fragment (~1 MB at 4 Mbit/s) reaches the file in a few writes
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
@@ -137,7 +138,9 @@ class SegmentWriter:
         self._file = WholeWrites(self.partial)
         self._out: av.container.OutputContainer | None = None
         try:
-            self._out = av.open(self._file, "w", format="mp4", options=MUX_OPTIONS)
+            self._out = av.open(
+                self._file, "w", format="mp4", options=MUX_OPTIONS, buffer_size=IO_BUFFER
+            )
             rate = Fraction(info.fps).limit_denominator(1001) if info.fps else None
             self._video = self._out.add_mux_stream(
                 info.codec, rate=rate, width=info.width, height=info.height

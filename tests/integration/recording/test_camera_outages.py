@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from recorder_support import (
     FAST_RECONNECT,
+    FreezableProxy,
     JunkServer,
     RecorderRun,
     add_camera,
@@ -69,6 +70,32 @@ def test_camera_stops_and_returns_gap_bounds_and_events(
     assert abs((went[0].at - dropped_at).total_seconds()) < 1.0
     assert came[0].offline_seconds == pytest.approx((came[0].at - went[0].at).total_seconds())
     assert came[0].offline_seconds > 2
+
+
+def test_a_hung_connection_is_detected_by_the_read_timeout(
+    catalog: Database, tmp_path: Path, rtsp_server_session: RtspSimulator
+) -> None:
+    sim = rtsp_server_session
+    assert sim.port is not None
+    proxy = FreezableProxy(sim.port)
+    cam = add_camera(catalog, "qua cầu", sim.url("cam720").replace(str(sim.port), str(proxy.port)))
+    run = RecorderRun(catalog, tmp_path / "rec", segment_seconds=4)  # read timeout 3 s
+    run.recorder.start()
+    try:
+        wait_for(lambda: run.state(cam) == "online", 15, "online")
+        proxy.freeze()  # bytes stop; sockets stay open
+        frozen = time.monotonic()
+        lost = wait_for(lambda: run.state(cam) != "online", 15, "the hang noticed")
+        assert lost - frozen < 3.0 + 2.0  # the read timeout, not forever
+        proxy.thaw()
+        wait_for(lambda: run.state(cam) == "online", 20, "online again")
+        health = next(h for h in run.recorder.health() if h.camera_id == cam)
+        assert health.last_error and "timed out" in health.last_error.lower()
+        wait_for(lambda: len(segments(catalog, cam)) >= 2, 20, "segments after the hang")
+    finally:
+        run.recorder.stop()
+        proxy.close()
+    check_playable(tmp_path / "rec", segments(catalog, cam))
 
 
 def test_unreachable_garbage_and_wrong_password_are_contained(
