@@ -1,7 +1,8 @@
 """Multi-object tracker in the SORT/ByteTrack family: Kalman prediction, IoU matching with the
 Hungarian method, a second pass for low-score boxes, stable ids, and the best snapshot.
 
-Detections of different labels never match each other. A track is confirmed after
+Detections of different labels never match each other, except the vehicle labels a detector
+confuses for one object (car/truck/bus): the track keeps its first label. A track is confirmed after
 ``min_hits`` matches, so a one-frame false alarm never becomes an event; a confirmed track
 survives ``max_missed`` frames without a match (occlusion behind a lamp post) before it ends.
 """
@@ -23,6 +24,13 @@ from wardeye.analytics.types import Box, Detection, Detections
 Frame = npt.NDArray[np.uint8]
 NO_MATCH = 1e6
 TRAIL = 64  # centre points kept per track for line and zone rules
+# Labels a detector confuses for one object (NanoDet calls one van "truck", then "car"): boxes
+# of these may continue each other's tracks. Any other pair never matches.
+SAME_OBJECT = (frozenset({"car", "truck", "bus"}),)
+
+
+def compatible(a: str, b: str) -> bool:
+    return a == b or any(a in group and b in group for group in SAME_OBJECT)
 
 
 class TrackerSettings(BaseModel):
@@ -131,7 +139,7 @@ class Tracker:
             predicted = track.box
             for j, det in enumerate(dets):
                 overlap = predicted.iou(det.box)
-                if det.label == track.label and overlap >= self.settings.match_iou:
+                if compatible(det.label, track.label) and overlap >= self.settings.match_iou:
                     cost[i, j] = 1.0 - overlap
         used: set[int] = set()
         for i, j in linear_sum_assignment(cost):

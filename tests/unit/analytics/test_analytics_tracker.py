@@ -112,3 +112,10 @@ def test_finish_ends_confirmed_tracks() -> None:
         tracker.update(frame(person(5 * t, 0), person(200, 5 * t)))
     assert sorted(t.id for t in tracker.finish()) == [1, 2]
     assert tracker.tracks == []
+
+
+def test_vehicle_labels_a_detector_confuses_continue_one_track() -> None:
+    tracker = Tracker(TrackerSettings(min_hits=1))
+    tracker.update(frame(Detection(Box(0, 0, 60, 40), "truck", 0.9)))
+    update = tracker.update(frame(Detection(Box(2, 0, 62, 40), "car", 0.9)))
+    assert [(t.id, t.label) for t in update.active] == [(1, "truck")]
