@@ -127,11 +127,13 @@ export class RecordedPlayer {
       }
       if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
       const mime = response.headers.get('X-Mime');
+      if (controller.signal.aborted) return false;
       if (!this.mediaSource || this.origin !== originGuess || this.mime !== mime) {
         // The server stamped times from originGuess: the SourceBuffer must use the same origin.
         await this.resetTo(mime, originGuess);
       }
       await this.waitIdle();
+      if (controller.signal.aborted) return false;
       if (jump) this.buffer.abort(); // drop any half-parsed box of an aborted earlier fetch
       this.fps = Number(response.headers.get('X-Fps')) || this.fps;
       this.segmentEnd = Date.parse(response.headers.get('X-Segment-End'));
@@ -143,6 +145,7 @@ export class RecordedPlayer {
         const { value, done } = await reader.read();
         if (done || controller.signal.aborted) break;
         await this.appendChunk(value);
+        if (controller.signal.aborted) break; // a newer seek owns the playhead now
         if (!positioned && this.hasFootageAt(ms)) {
           positioned = true;
           this.idleAt = null;
