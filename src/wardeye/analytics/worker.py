@@ -30,6 +30,7 @@ from wardeye.analytics.detectors import Detector, build_detector
 from wardeye.analytics.rules import RuleEnd, RuleEvent, RuleOutput
 from wardeye.analytics.zones import ZoneSettings, ZoneSpec
 from wardeye.config.models import AnalyticsConfig
+from wardeye.core.clock import utc_now
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 1.0
@@ -41,6 +42,7 @@ class _Camera:
     decoder: SampledDecoder | None = None
     seq: int = -1
     frames: int = 0
+    skipped: int = 0
     events: int = 0
     busy: float = 0.0
     last_at: datetime | None = None
@@ -95,7 +97,12 @@ class Worker:
 
     def stats(self) -> dict[str, Any]:
         return {
-            str(cid): {"frames": c.frames, "events": c.events, "busy_seconds": round(c.busy, 3)}
+            str(cid): {
+                "frames": c.frames,
+                "skipped": c.skipped,
+                "events": c.events,
+                "busy_seconds": round(c.busy, 3),
+            }
             for cid, c in self.cameras.items()
         }
 
@@ -127,6 +134,9 @@ class Worker:
             camera.decoder.resync()  # the sender dropped packets: it fell behind
         camera.seq = seq
         for frame, when in camera.decoder.decode(data, pts, keyframe, at):
+            if (utc_now() - when).total_seconds() > self.config.max_lag_seconds:
+                camera.skipped += 1  # behind: catch up rather than fill the queue
+                continue
             started = time.perf_counter()
             result = camera.analyser.process(frame, when)
             camera.busy += time.perf_counter() - started

@@ -147,6 +147,13 @@ class AnalyticsConfig(Strict):
         description="Compressed packets buffered per worker; when full the oldest are dropped, "
         "so recording never waits for analytics.",
     )
+    max_lag_seconds: float = Field(
+        3.0,
+        gt=0,
+        description="A frame older than this when its turn comes is decoded but not analysed, "
+        "so an overloaded worker catches up by analysing fewer frames instead of dropping "
+        "packets.",
+    )
     heartbeat_timeout_seconds: float = Field(
         20.0, gt=0, description="A worker silent for this long is killed and restarted."
     )
