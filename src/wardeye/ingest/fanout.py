@@ -151,7 +151,7 @@ class FanOut:
     def __init__(self, name: str) -> None:
         self._name = name
         self._lock = threading.Lock()
-        self._slots: list[_SinkSlot] = []
+        self._slots: tuple[_SinkSlot, ...] = ()  # replaced, never mutated: read without lock
         self._info: StreamInfo | None = None
 
     def attach(
@@ -167,13 +167,13 @@ class FanOut:
         with self._lock:
             if self._info is not None:
                 slot.opened(self._info)
-            self._slots.append(slot)
+            self._slots = (*self._slots, slot)
 
         def detach(timeout: float = 30.0) -> None:
             with self._lock:
                 if slot not in self._slots:
                     return
-                self._slots.remove(slot)
+                self._slots = tuple(s for s in self._slots if s is not slot)
             slot.closed(CLOSED_DETACHED)
             slot.stop(timeout)
 
@@ -190,9 +190,7 @@ class FanOut:
                 slot.opened(info)
 
     def packet(self, packet: MediaPacket) -> None:
-        with self._lock:
-            slots = list(self._slots)
-        for slot in slots:
+        for slot in self._slots:
             slot.packet(packet)
 
     def closed(self, reason: str) -> None:
@@ -205,7 +203,7 @@ class FanOut:
         """Drain and end every delivery thread (after the reader has closed the run).
         Returns False if a sink was still busy after ``timeout``."""
         with self._lock:
-            slots, self._slots = self._slots, []
+            slots, self._slots = self._slots, ()
         finished = True
         for slot in slots:
             if not slot.stop(timeout):

@@ -53,8 +53,8 @@ class HealthTracker:
         self._window: deque[tuple[float, int]] = deque()
         self._codec: str | None = None
         self._size = (0, 0)
-        self._last_packet: datetime | None = None
-        self._last_keyframe: datetime | None = None
+        self._last_packet: float | None = None  # monotonic: no datetime work per packet
+        self._last_keyframe: float | None = None
         self._last_error: str | None = None
         self._attempts = 0
         self._connections = 0
@@ -73,15 +73,16 @@ class HealthTracker:
             self._codec, self._size = codec, (width, height)
 
     def packet(self, size: int, keyframe: bool) -> None:
+        """Called by the reader only, for every packet: kept lock-free and cheap (each
+        statement is atomic under the GIL; snapshots copy the window in one step)."""
         mono = time.monotonic()
-        with self._lock:
-            now = self._now()
-            self._last_packet = now
-            if keyframe:
-                self._last_keyframe = now
-            self._window.append((mono, size))
-            while self._window and mono - self._window[0][0] > WINDOW_SECONDS:
-                self._window.popleft()
+        self._last_packet = mono
+        if keyframe:
+            self._last_keyframe = mono
+        window = self._window
+        window.append((mono, size))
+        while window and mono - window[0][0] > WINDOW_SECONDS:
+            window.popleft()
 
     def lost(self, error: str | None) -> None:
         """A connection ended, or an attempt failed; ``error`` must already be redacted."""
@@ -112,6 +113,7 @@ class HealthTracker:
             now = self._now()
             state, since, offline_since = self._state(now)
             fps, kbps = self._rates()
+            mono = time.monotonic()
             return StreamHealth(
                 state=state,
                 since=since,
@@ -121,8 +123,8 @@ class HealthTracker:
                 codec=self._codec,
                 width=self._size[0],
                 height=self._size[1],
-                last_packet_at=self._last_packet,
-                last_keyframe_at=self._last_keyframe,
+                last_packet_at=self._wall(self._last_packet, now, mono),
+                last_keyframe_at=self._wall(self._last_keyframe, now, mono),
                 last_error=self._last_error,
                 connect_attempts=self._attempts,
                 connections=self._connections,
@@ -142,12 +144,17 @@ class HealthTracker:
             return "reconnecting", down, None
         return "offline", down, down
 
+    @staticmethod
+    def _wall(moment: float | None, now: datetime, mono: float) -> datetime | None:
+        return None if moment is None else now - timedelta(seconds=max(0.0, mono - moment))
+
     def _rates(self) -> tuple[float, float]:
-        if len(self._window) < 2:
+        window = list(self._window)  # one atomic copy while the reader appends
+        if len(window) < 2:
             return 0.0, 0.0
-        span = self._window[-1][0] - self._window[0][0]
+        span = window[-1][0] - window[0][0]
         if span <= 0:
             return 0.0, 0.0
-        frames = len(self._window) - 1
-        total = sum(size for _, size in list(self._window)[1:])
+        frames = len(window) - 1
+        total = sum(size for _, size in window[1:])
         return round(frames / span, 2), round(total * 8 / span / 1000, 1)

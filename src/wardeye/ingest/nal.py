@@ -47,15 +47,24 @@ def is_annexb(data: bytes) -> bool:
 
 def parameter_sets(codec: str, data: bytes) -> bytes:
     """The parameter-set NAL units found before the first slice, re-joined as Annex-B (each
-    once: some servers repeat the sets a keyframe already carries)."""
+    once: some servers repeat the sets a keyframe already carries). The slice itself (most of
+    the keyframe's bytes) is never scanned."""
     wanted = _H264_PARAMS if codec == "h264" else _H265_PARAMS
     found: list[bytes] = []
-    for nal in iter_nals(data):
-        kind = nal_type(codec, nal)
+    pos = data.find(START_CODE)
+    while pos >= 0 and pos + 3 < len(data):
+        begin = pos + 3
+        kind = nal_type(codec, data[begin : begin + 1])
         if _is_vcl(codec, kind):
             break
-        if kind in wanted and nal not in found:
-            found.append(nal)
+        nxt = data.find(START_CODE, begin)
+        if kind in wanted:
+            nal = data[begin : len(data) if nxt < 0 else nxt]
+            if nxt >= 0 and nal.endswith(b"\x00"):  # 4-byte start code of the next NAL
+                nal = nal[:-1]
+            if nal not in found:
+                found.append(nal)
+        pos = nxt
     return b"".join(b"\x00\x00\x00\x01" + nal for nal in found)
 
 

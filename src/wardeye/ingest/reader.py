@@ -11,14 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from datetime import datetime
 from typing import cast
 
 import av
 
 from wardeye.config.models import ReconnectConfig
-from wardeye.core.clock import utc_now
 from wardeye.core.redact import redact_url
 from wardeye.ingest.backoff import Backoff
 from wardeye.ingest.fanout import FanOut
@@ -75,7 +72,6 @@ class StreamReader:
         health: HealthTracker,
         reconnect: ReconnectConfig,
         options: SourceOptions,
-        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.camera_id = camera_id
         self.stream = stream
@@ -85,7 +81,6 @@ class StreamReader:
         self._health = health
         self._backoff = Backoff(reconnect)
         self._options = options
-        self._now = now
         self._stop = threading.Event()
         self._epoch = 0
         self._normalizer = TimestampNormalizer()
@@ -165,7 +160,7 @@ class StreamReader:
             dts=stamped.dts,
             duration=stamped.duration,
             keyframe=raw.keyframe,
-            at=self._clock.at(stamped.dts, self._now()),
+            at=self._clock.at(stamped.dts, time.time()),
         )
         self._health.packet(len(data), raw.keyframe)
         self._fanout.packet(packet)

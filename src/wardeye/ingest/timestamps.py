@@ -10,9 +10,9 @@ is replaced by one frame duration, and the camera's clock is followed again from
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
-from wardeye.ingest.packets import CLOCK_RATE, ticks_to_delta
+from wardeye.ingest.packets import CLOCK_RATE
 
 DEFAULT_FRAME_TICKS = CLOCK_RATE // 25
 MAX_STEP_TICKS = 10 * CLOCK_RATE  # longer steps are never trusted
@@ -108,28 +108,32 @@ class WallClock:
     CREEP = 1 / 2000  # share of the lag taken up per packet (~80 ms lag at 0.1 % clock skew)
 
     def __init__(self, max_lag: float = 2.0) -> None:
-        self._max_lag = timedelta(seconds=max_lag)
-        self._base: datetime | None = None
-        self._last: datetime | None = None
+        self._max_lag = max_lag
+        self._base: float | None = None  # epoch seconds at dts 0; floats: this runs per packet
+        self._last: float | None = None
         self.reanchored = 0
 
     def restart(self) -> None:
         """A new connection: its clock has nothing to do with the last one's."""
         self._base = None
 
-    def at(self, dts: int, arrived: datetime) -> datetime:
-        offset = ticks_to_delta(dts)
+    def at(self, dts: int, arrived: float) -> datetime:
+        """Capture time of a packet with ``dts`` that arrived at ``arrived`` (epoch seconds,
+        ``time.time()``)."""
+        offset = dts / CLOCK_RATE
         candidate = arrived - offset
-        if self._base is None:
-            floor = None if self._last is None else self._last - offset
-            self._base = candidate if floor is None else max(candidate, floor)
-        elif candidate < self._base:
-            self._base = candidate
-        elif candidate - self._base > self._max_lag:
-            self._base = candidate
+        base = self._base
+        if base is None:
+            base = candidate if self._last is None else max(candidate, self._last - offset)
+        elif candidate < base:
+            base = candidate
+        elif candidate - base > self._max_lag:
+            base = candidate
             self.reanchored += 1
         else:
-            self._base += (candidate - self._base) * self.CREEP
-        moment = self._base + offset
-        self._last = moment if self._last is None else max(self._last, moment)
-        return moment
+            base += (candidate - base) * self.CREEP
+        self._base = base
+        moment = base + offset
+        if self._last is None or moment > self._last:
+            self._last = moment
+        return datetime.fromtimestamp(moment, UTC)

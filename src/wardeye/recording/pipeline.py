@@ -52,7 +52,7 @@ class StreamPipeline:
             read_timeout=config.reconnect.read_timeout_seconds,
         )
         self.reader = StreamReader(
-            camera_id, stream, url, self.fanout, self.health, config.reconnect, options, now
+            camera_id, stream, url, self.fanout, self.health, config.reconnect, options
         )
         self._segmenter = Segmenter(
             root, config.segment_seconds, self.index, self.health, on_disk_full

@@ -69,7 +69,7 @@ class Segmenter:
         self._error_until = 0.0
         self._bytes_per_second = 0.0
         self._run_end: datetime | None = None  # end of the last segment of this unbroken run
-        self._last_end_at: datetime | None = None  # capture time just after the last packet
+        self._last: MediaPacket | None = None  # the last packet written
 
     # -- PacketSink ---------------------------------------------------------------------------
 
@@ -89,13 +89,14 @@ class Segmenter:
             if self._writer is None:
                 self._writer = SegmentWriter(self._root, self._info, packet)
             self._writer.write(packet)
-            self._last_end_at = packet.at + ticks_to_delta(packet.duration)
+            self._last = packet
         except OSError as exc:
             self._write_failed(exc)
 
     def stream_closed(self, reason: str) -> None:
-        if self._writer is not None and self._last_end_at is not None:
-            self._finish(None, self._last_end_at)
+        last = self._last
+        if self._writer is not None and last is not None:
+            self._finish(None, last.at + ticks_to_delta(last.duration))
         self._info = None
         if reason != CLOSED_PARAMETERS_CHANGED:
             self._run_end = None  # a parameter change goes on seamlessly; anything else is a cut
