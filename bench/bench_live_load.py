@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 
 from wardeye_harness import PASSWORD, USER, CameraSpec, build_site
 
+from wardeye.live.boxes import iter_boxes
 from wardeye.testing.media import media_file
 from wardeye.testing.rtsp_server import RtspSimulator
 
@@ -82,8 +83,8 @@ async def viewer(
                 message = await asyncio.wait_for(ws.recv(), 1.0)
             except TimeoutError:
                 continue
-            if isinstance(message, bytes):
-                stats["fragments"] += 1
+            if isinstance(message, bytes):  # whole boxes; several fragments may share one
+                stats["fragments"] += sum(kind == b"moof" for kind, _ in iter_boxes(message))
                 stats["bytes"] += len(message)
 
 

@@ -232,6 +232,9 @@ def test_health_page_and_english(browser: Any, site: Site, screenshots: Path) ->
         assert float(row.locator(".f-fps").inner_text()) > 20
         assert row.locator(".f-day").inner_text().endswith("%")
     assert page.locator(".tabs a[data-page=map]").inner_text().strip() == "Map"
+    # Installable: the service worker controls the whole app.
+    scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
+    assert scope == f"{site.url}/"
     page.screenshot(path=str(screenshots / "health-desktop.png"))
     page.context.close()
 

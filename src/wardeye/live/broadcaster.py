@@ -16,7 +16,7 @@ from datetime import datetime
 
 from wardeye.ingest.packets import CLOSED_DETACHED, CLOSED_STOPPED, MediaPacket, StreamInfo
 from wardeye.live.codecs import UnsupportedCodec, decoder_config
-from wardeye.live.feed import LiveFeed
+from wardeye.live.feed import LiveFeed, offer_to_all
 from wardeye.live.fmp4 import Sample, Track, fragment, init_segment
 from wardeye.live.messages import Fragment, InitSegment, LiveMessage, StreamStatus
 
@@ -164,8 +164,8 @@ class LiveBroadcaster:
         return entry.built
 
     def _send(self, message: LiveMessage) -> None:
-        for feed in self._feeds:
-            feed.offer_threadsafe(message)
+        if self._feeds:
+            offer_to_all(self._feeds, message)
 
     def _set_state(self, state: str, reason: str) -> None:
         self._status.state, self._status.reason = state, reason

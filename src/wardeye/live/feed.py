@@ -23,12 +23,17 @@ class LiveFeed:
         self._need_key = False
         self.dropped = 0  # fragments thrown away because this viewer fell behind
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
     def offer_threadsafe(self, message: LiveMessage) -> None:
         """Called from any thread; the message is queued on the viewer's event loop."""
         if not self._closed and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._offer, message)
+            self._loop.call_soon_threadsafe(self.offer, message)
 
-    def _offer(self, message: LiveMessage) -> None:
+    def offer(self, message: LiveMessage) -> None:
+        """On the viewer's event loop only."""
         if self._closed:
             return
         if isinstance(message, InitSegment):
@@ -66,6 +71,13 @@ class LiveFeed:
             self._bytes -= len(message.data)
         return message
 
+    def take_ready(self) -> list[LiveMessage]:
+        """Everything queued right now, without waiting (to batch sends)."""
+        items = list(self._items)
+        self._items.clear()
+        self._bytes = 0
+        return items
+
     def close(self) -> None:
         """End the feed after what is already queued (ordered with the offers before it)."""
         if not self._loop.is_closed():
@@ -78,3 +90,18 @@ class LiveFeed:
     @property
     def pending_bytes(self) -> int:
         return self._bytes
+
+
+def offer_to_all(feeds: list[LiveFeed], message: LiveMessage) -> None:
+    """Hand one message to many feeds with one wake-up per event loop, not one per viewer."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[LiveFeed]] = {}
+    for feed in feeds:
+        by_loop.setdefault(feed.loop, []).append(feed)
+    for loop, group in by_loop.items():
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(_offer_each, group, message)
+
+
+def _offer_each(feeds: list[LiveFeed], message: LiveMessage) -> None:
+    for feed in feeds:
+        feed.offer(message)

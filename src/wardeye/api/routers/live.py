@@ -153,40 +153,50 @@ async def live_socket(websocket: WebSocket, camera_id: int, stream: str = "sub")
         pass
     finally:
         broadcaster.remove_feed(feed)
-        with contextlib.suppress(RuntimeError):
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close()
 
 
 async def _pump(websocket: WebSocket, feed: LiveFeed, camera: CameraView, stream: str) -> None:
-    closed = asyncio.ensure_future(_wait_closed(websocket))
+    """Send what the feed gives until it ends or the viewer leaves. Fragments that queued up
+    while a send was in progress go out as one WebSocket message (MSE parses byte streams)."""
+    watcher = asyncio.create_task(_close_when_gone(websocket, feed))
     try:
-        while not closed.done():
-            getter = asyncio.ensure_future(feed.get())
-            await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
-            if not getter.done():
-                getter.cancel()
-                return
-            message = getter.result()
-            if message is None:
-                return
-            if isinstance(message, Fragment):
-                await websocket.send_bytes(message.data)
-            elif isinstance(message, InitSegment):
-                await websocket.send_text(json.dumps(_init_json(message, camera, stream)))
-                await websocket.send_bytes(message.data)
-            elif isinstance(message, StreamStatus):
-                text = {"type": "status", "state": message.state, "reason": message.reason}
-                await websocket.send_text(json.dumps(text))
+        while (message := await feed.get()) is not None:
+            pending: list[bytes] = []
+            for item in (message, *feed.take_ready()):
+                if isinstance(item, Fragment):
+                    pending.append(item.data)
+                    continue
+                if pending:
+                    await websocket.send_bytes(b"".join(pending))
+                    pending = []
+                if isinstance(item, InitSegment):
+                    await websocket.send_text(json.dumps(_init_json(item, camera, stream)))
+                    await websocket.send_bytes(item.data)
+                elif isinstance(item, StreamStatus):
+                    text = {"type": "status", "state": item.state, "reason": item.reason}
+                    await websocket.send_text(json.dumps(text))
+            if pending:
+                await websocket.send_bytes(b"".join(pending))
     finally:
-        closed.cancel()
+        watcher.cancel()
+
+
+async def _close_when_gone(websocket: WebSocket, feed: LiveFeed) -> None:
+    await _wait_closed(websocket)
+    feed.close()
 
 
 async def _wait_closed(websocket: WebSocket) -> None:
     """Viewers send nothing we need; reading notices when they go away."""
-    while True:
-        message = await websocket.receive()
-        if message["type"] == "websocket.disconnect":
-            return
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+    except (WebSocketDisconnect, RuntimeError):
+        return
 
 
 def _init_json(message: InitSegment, camera: CameraView, stream: str) -> dict[str, Any]:

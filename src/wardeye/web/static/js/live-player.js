@@ -6,7 +6,7 @@ import { t } from './common.js';
 
 const MediaSourceClass = window.ManagedMediaSource || window.MediaSource;
 const MAX_LAG = 1.2;       // seconds behind the newest frame before jumping to the edge
-const CATCH_UP_LAG = 0.45; // above this, play slightly faster to catch up smoothly
+const CATCH_UP_LAG = 0.25; // above this, play slightly faster to catch up smoothly
 const KEEP_SECONDS = 12;   // buffered video kept behind the playhead (phones have little memory)
 
 export function supportsMse(mime) {

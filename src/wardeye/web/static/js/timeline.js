@@ -120,7 +120,11 @@ export class Timeline {
     c.addEventListener('pointermove', (e) => {
       const ms = msAt(e.clientX);
       const gap = this.data.gaps.find(([a, b]) => ms >= a && ms < b);
-      c.title = `${formatDateTime(ms)}${gap ? ` · ${t('gap')}: ${gap[2]}` : ''}`;
+      const near = (3 * (this.view[1] - this.view[0])) / c.getBoundingClientRect().width;
+      const events = this.data.events.filter((ev) => Math.abs(ev.at - ms) <= near);
+      c.title = [formatDateTime(ms), gap ? `${t('gap')}: ${gap[2]}` : '',
+        ...events.map((ev) => `${t('events')}: ${ev.kind ?? ''} ${formatTime(ev.at)}`)]
+        .filter(Boolean).join('\n');
       if (!down) return;
       const dx = e.clientX - down.x;
       if (Math.abs(dx) > 4) {
