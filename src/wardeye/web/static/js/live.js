@@ -1,6 +1,6 @@
 // Live page: a grid of cameras on their sub streams (only visible tiles play), or one camera on
 // its main stream with ?camera=ID.
-import { api, client, el, t } from './common.js';
+import { api, el, t } from './common.js';
 import { LivePlayer } from './live-player.js';
 
 const params = new URLSearchParams(location.search);
@@ -65,17 +65,20 @@ async function showGrid() {
     document.getElementById('page-next').disabled = pageIndex >= pages - 1;
   }
   sizeSelect.onchange = () => { localStorage.setItem('wardeye.grid', sizeSelect.value); pageIndex = 0; render(); };
+  resume = render; // only the tiles in view start again (IntersectionObserver)
   document.getElementById('page-prev').onclick = () => { pageIndex -= 1; render(); };
   document.getElementById('page-next').onclick = () => { pageIndex += 1; render(); };
   render();
 }
 
+// A hidden page (phone locked, other tab) closes its sockets; coming back reopens them.
+let resume = () => { for (const p of players.values()) p.start(); };
 document.addEventListener('visibilitychange', () => {
-  for (const p of players.values()) if (document.hidden) p.stop(); else p.start();
+  if (document.hidden) for (const p of players.values()) p.stop();
+  else resume();
 });
 
 const single = params.get('camera');
 (single ? showSingle(Number(single)) : showGrid()).catch((e) => {
   grid.replaceChildren(el('p', { class: 'error', text: `${t('error')}: ${e.message}` }));
 });
-void client;
