@@ -156,8 +156,8 @@ def main() -> int:
         names = list(mounts)
         urls = [sim.url(names[i % mounts_n]) for i in range(args.cameras)]
         db = setup_catalog(db_url, urls)
+        started = utc_now()  # before the process starts: start-up includes its launch
         proc = start_recorder(args, db_url, root)
-        started = utc_now()
         t0 = time.monotonic()
         cpu0 = process_figures(proc.pid)
         try:
@@ -182,7 +182,7 @@ def main() -> int:
     print(f"segments: {sum(r.segments for r in results)}  gaps (not start/stop): "
           f"{sum(r.gaps for r in results)}  spot-check failures: "
           f"{sum(r.frames_short for r in results)}  never recorded: {never or 'none'}")  # fmt: skip
-    print(f"start-up to first packet: median {sorted(startup)[len(startup) // 2]:.2f} s, "
+    print(f"process launch to first footage: median {sorted(startup)[len(startup) // 2]:.2f} s, "
           f"max {max(startup):.2f} s" if startup else "no camera recorded anything")  # fmt: skip
     print(f"recorder process: {100 * cpu / wall:.1f} % of one core "
           f"({100 * cpu / wall / args.cameras:.2f} % per camera), peak RSS "
