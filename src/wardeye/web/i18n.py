@@ -91,6 +91,7 @@ VI: dict[str, str] = {
     "loading": "Đang tải…",
     "error": "Lỗi",
     "never": "Chưa bao giờ",
+    "not_shared": "Chủ nhà chỉ chia sẻ vị trí; xem hình cần yêu cầu được duyệt.",
 }
 
 EN: dict[str, str] = {
@@ -181,6 +182,7 @@ EN: dict[str, str] = {
     "loading": "Loading…",
     "error": "Error",
     "never": "Never",
+    "not_shared": "The owner shares only the location; video needs an approved request.",
 }
 
 STRINGS: dict[str, dict[str, str]] = {"vi": VI, "en": EN}

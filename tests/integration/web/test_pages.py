@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from wardeye.app import WardEye
 from wardeye.config.models import Config, MapConfig
@@ -162,3 +163,38 @@ def test_operator_map_tiles_and_overlay(tmp_path: Path) -> None:
         assert picture.status_code == 200 and picture.content == overlay.read_bytes()
     finally:
         instance.stop()
+
+
+def test_household_camera_video_only_when_shared_live(wardeye: WardEye, client: TestClient) -> None:
+    """registry / on_request: the location is on the map, the video is refused (403)."""
+    ward = wardeye.areas.list()[0].id
+    ids = {}
+    for tier in ("registry", "on_request", "live"):
+        ids[tier] = wardeye.cameras.create(
+            CameraCreate(
+                name=f"Nhà ông Sáu ({tier})",
+                area_id=ward,
+                kind="household",
+                consent_tier=tier,
+                owner_name="Ông Sáu",
+                main_url="rtsp://192.0.2.20/stream",
+            )
+        ).id
+    for tier in ("registry", "on_request"):
+        camera = ids[tier]
+        assert client.get(f"/api/live/{camera}/snapshot.jpg").status_code == 403
+        window = {"start": "2026-11-25T00:00:00Z", "end": "2026-11-25T01:00:00Z"}
+        assert client.get(f"/api/playback/{camera}/timeline", params=window).status_code == 403
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            client.websocket_connect(f"/api/live/{camera}/ws"),
+        ):
+            pass
+        assert refused.value.code == 4403
+    # Shared live: allowed (no recorder runs here, so the stream itself is unavailable).
+    assert client.get(f"/api/live/{ids['live']}/snapshot.jpg").status_code in (404, 503)
+    home = client.get("/").text
+    assert home.count(f'<small class="muted">{STRINGS["vi"]["not_shared"]}</small>') == 2
+    playback = client.get("/playback").text
+    assert "Nhà ông Sáu (live)</option>" in playback
+    assert "Nhà ông Sáu (registry)</option>" not in playback

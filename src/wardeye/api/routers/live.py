@@ -40,13 +40,21 @@ def _hub(services: ApiServices) -> LiveHub:
 def visible_camera(
     services: ApiServices, user: UserView, camera_id: int, allow_disabled: bool = False
 ) -> CameraView:
-    """The camera if this user may see it (area scoping); 404 otherwise, like the camera API."""
+    """The camera if this user may see its video: within the user's area (else 404, like the
+    camera API) and, for a household camera, shared live by its owner (else 403)."""
     try:
         camera = services.cameras.get(camera_id)
     except NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera with id {camera_id}") from None
     if user.area_id is not None and not services.areas.within(camera.area_id, user.area_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera with id {camera_id}")
+    if camera.kind == "household" and camera.consent_tier != "live":
+        # The owner shares only the location (registry) or footage per approved request.
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"the owner of {camera.name!r} has not agreed to share its video (consent tier "
+            f"{camera.consent_tier})",
+        )
     if not camera.enabled and not allow_disabled:
         raise HTTPException(status.HTTP_409_CONFLICT, f"camera {camera.name!r} is disabled")
     return camera
@@ -142,7 +150,8 @@ async def live_socket(websocket: WebSocket, camera_id: int, stream: str = "sub")
         camera = visible_camera(services, user, camera_id)
         broadcaster = _hub(services).broadcaster(camera.id, pick_stream(camera, stream))
     except (HTTPException, StreamUnavailable) as exc:
-        await websocket.close(code=4404, reason=str(getattr(exc, "detail", exc))[:120])
+        code = 4403 if getattr(exc, "status_code", 404) == 403 else 4404
+        await websocket.close(code=code, reason=str(getattr(exc, "detail", exc))[:120])
         return
     await websocket.accept()
     feed = LiveFeed(asyncio.get_running_loop())

@@ -77,3 +77,6 @@ export function el(tag, attrs = {}, ...children) {
   for (const c of children) node.append(c);
   return node;
 }
+
+/** Whether a camera's video may be shown: public, or a household camera shared live. */
+export const videoShared = (camera) => camera.kind !== 'household' || camera.consent_tier === 'live';
