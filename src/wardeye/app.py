@@ -167,6 +167,7 @@ class WardEye:
             map_overlay=self.config.map.overlay_image,
             events_between=self.events.between,
             events=self.events,
+            secure_cookies=self.config.server.secure_cookies,
         )
         app = create_api(services, load_or_create_secret(self.config))
         app.include_router(pages.router)

@@ -267,3 +267,19 @@ def test_registry_on_postgresql(tmp_path: Path, postgresql_db_url: str) -> None:
         assert "Secr3t" not in admin.get("/api/cameras").text
     finally:
         instance.stop()
+
+
+def test_session_cookie_is_http_only_strict_and_secure_when_configured(tmp_path: Path) -> None:
+    for secure in (False, True):
+        config = Config(data_dir=tmp_path / str(secure), server={"secure_cookies": secure})
+        instance = WardEye(config)
+        instance.prepare_catalog()
+        try:
+            instance.users.add(UserCreate(username="u1", password=PASSWORD, role="viewer"))
+            client = TestClient(instance.asgi(), base_url="https://testserver")
+            response = client.post("/api/auth/login", json={"username": "u1", "password": PASSWORD})
+            cookie = response.headers["set-cookie"].lower()
+            assert "httponly" in cookie and "samesite=strict" in cookie
+            assert ("secure" in cookie.split(";")[-1] or "; secure" in cookie) is secure
+        finally:
+            instance.stop()

@@ -19,6 +19,11 @@ class Strict(BaseModel):
 class ServerConfig(Strict):
     host: str = Field("127.0.0.1", description="Address the web app and API listen on.")
     port: int = Field(8080, ge=1, le=65535, description="TCP port of the web app and API.")
+    secure_cookies: bool = Field(
+        False,
+        description="Mark the session cookie Secure (HTTPS only). Turn on when WardEye is "
+        "served over HTTPS, e.g. behind a TLS reverse proxy.",
+    )
 
 
 class ReconnectConfig(Strict):
