@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from wardeye.catalog import recordings
@@ -38,6 +39,8 @@ GAP_OFFLINE_PREFIX = "camera offline: "
 # Reasons the health watcher may replace by "camera offline: ..." once the grace period is over.
 REPLACEABLE_BY_OFFLINE = frozenset({GAP_RECONNECTING, GAP_STARTING})
 INDEX_ATTEMPTS = 3
+BACKLOG_LIMIT = 360  # finished segments kept in memory while the catalog is down (1 h at 10 s)
+_STORED, _REJECTED, _RETRY = 0, 1, 2
 
 
 class StreamIndex:
@@ -62,6 +65,7 @@ class StreamIndex:
         self._gap: tuple[int, str] | None = None  # (id, reason) of the open gap
         self.last_end: datetime | None = None
         self.segments_written = 0
+        self._backlog: deque[FinishedSegment] = deque()
 
     def begin(self) -> None:
         """Recorder (re)start: close what the previous run left open, mark the time it was not
@@ -79,8 +83,26 @@ class StreamIndex:
             self._gap = (gap.id, GAP_STARTING)
 
     def segment_finished(self, seg: FinishedSegment) -> bool:
-        """Index a published file (closing the open gap at its start) and announce it."""
-        new = NewSegment(
+        """Index a published file (closing the open gap at its start) and announce it. If the
+        catalog is unreachable the segment waits in memory and is indexed, in order, with the
+        next one (files left over at a crash are indexed by the next start's reconcile)."""
+        if len(self._backlog) >= BACKLOG_LIMIT:
+            dropped = self._backlog.popleft()
+            log.error("camera %d/%s: %s left for the next start to index (catalog down)",
+                      self.camera_id, self.stream, dropped.path)  # fmt: skip
+        self._backlog.append(seg)
+        while self._backlog:
+            head = self._backlog[0]
+            outcome = self._store(self._row(head))
+            if outcome == _RETRY:
+                return False
+            self._backlog.popleft()
+            if outcome == _STORED:
+                self._announce(head)
+        return True
+
+    def _row(self, seg: FinishedSegment) -> NewSegment:
+        return NewSegment(
             camera_id=seg.camera_id,
             stream=seg.stream,
             start=seg.start,
@@ -94,8 +116,8 @@ class StreamIndex:
             height=seg.height,
             path=stored_path(self._root, seg.path),
         )
-        if not self._store(new):
-            return False
+
+    def _announce(self, seg: FinishedSegment) -> None:
         self._bus.publish(
             SegmentClosed(
                 camera_id=seg.camera_id,
@@ -106,9 +128,8 @@ class StreamIndex:
                 bytes=seg.bytes,
             )
         )
-        return True
 
-    def _store(self, new: NewSegment) -> bool:
+    def _store(self, new: NewSegment) -> int:
         for attempt in range(1, INDEX_ATTEMPTS + 1):
             try:
                 with self._lock:
@@ -119,18 +140,18 @@ class StreamIndex:
                     self._gap = None
                     self.last_end = new.end
                     self.segments_written += 1
-                return True
+                return _STORED
             except IntegrityError:
                 log.error("camera %d/%s: segment %s not indexed (camera removed?)",
                           self.camera_id, self.stream, new.path)  # fmt: skip
-                return False
-            except OperationalError as exc:
+                return _REJECTED
+            except DBAPIError as exc:
                 log.warning("camera %d/%s: indexing %s failed (try %d): %s", self.camera_id,
                             self.stream, new.path, attempt, exc.orig)  # fmt: skip
                 time.sleep(0.5 * attempt)
-        log.error("camera %d/%s: %s left unindexed; the next start will index it",
+        log.error("camera %d/%s: catalog unreachable; %s will be indexed with the next segment",
                   self.camera_id, self.stream, new.path)  # fmt: skip
-        return False
+        return _RETRY
 
     def interrupted(self, reason: str) -> None:
         """Footage stopped: open a gap from the end of the last segment (if none is open)."""
@@ -175,7 +196,7 @@ class StreamIndex:
             with self._db.session() as s:
                 action(s)
             return True
-        except (IntegrityError, OperationalError) as exc:
+        except DBAPIError as exc:
             log.error("camera %d/%s: gap not recorded: %s", self.camera_id, self.stream,
                       exc.orig)  # fmt: skip
             return False

@@ -13,6 +13,7 @@ journalled for deletion are left to retention. Unknown files are never touched.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 from wardeye.catalog import recordings
 from wardeye.catalog.database import Database
 from wardeye.catalog.recordings import NewSegment
+from wardeye.core.events import SegmentClosed
 from wardeye.recording.inspect import SegmentFacts, inspect_segment, remove_quietly, salvage
 from wardeye.recording.layout import (
     PARTIAL_SUFFIX,
@@ -83,9 +85,15 @@ def _hour_folders(base: Path, since: datetime | None) -> list[Path]:
     return sorted(found)
 
 
+Announce = Callable[[SegmentClosed], None]
+
+
 class _StreamReconciler:
-    def __init__(self, db: Database, root: Path, camera_id: int, stream: str) -> None:
+    def __init__(
+        self, db: Database, root: Path, camera_id: int, stream: str, announce: Announce | None
+    ) -> None:
         self.db, self.root, self.camera_id, self.stream = db, root, camera_id, stream
+        self.announce = announce
         self.report = ReconcileReport()
 
     def run(self, full: bool, skip: set[str]) -> ReconcileReport:
@@ -140,6 +148,8 @@ class _StreamReconciler:
         start = start_from_name(path)
         if start is None:
             return False
+        end = start + timedelta(seconds=facts.duration)
+        size = path.stat().st_size
         with self.db.session() as s:
             recordings.add_segment(
                 s,
@@ -147,9 +157,9 @@ class _StreamReconciler:
                     camera_id=self.camera_id,
                     stream=self.stream,
                     start=start,
-                    end=start + timedelta(seconds=facts.duration),
+                    end=end,
                     duration=facts.duration,
-                    bytes=path.stat().st_size,
+                    bytes=size,
                     frames=facts.frames,
                     keyframes=facts.keyframes,
                     codec=facts.codec,
@@ -158,6 +168,8 @@ class _StreamReconciler:
                     path=stored_path(self.root, path),
                 ),
             )
+        if self.announce is not None:
+            self.announce(SegmentClosed(self.camera_id, self.stream, str(path), start, end, size))
         return True
 
     def _drop_missing(self, missing: dict[str, int]) -> None:
@@ -175,10 +187,12 @@ def reconcile(
     root: Path,
     streams: list[tuple[int, str]],
     full: bool = False,
+    announce: Announce | None = None,
 ) -> ReconcileReport:
-    """Reconcile each (camera_id, stream) folder with the index; see the module docstring."""
+    """Reconcile each (camera_id, stream) folder with the index; see the module docstring.
+    ``announce`` receives a SegmentClosed for each segment it indexes (salvaged or found)."""
     total = ReconcileReport()
     skip = journalled(root)
     for camera_id, stream in streams:
-        total.add(_StreamReconciler(db, root, camera_id, stream).run(full, skip))
+        total.add(_StreamReconciler(db, root, camera_id, stream, announce).run(full, skip))
     return total

@@ -166,7 +166,7 @@ class Recorder:
         with self._db.session() as s:
             ids = [cam.id for cam in camera_repo.list_filtered(s)]
         streams = [(cam_id, stream) for cam_id in ids for stream in ("main", "sub")]
-        report = reconcile(self._db, self._root, streams)
+        report = reconcile(self._db, self._root, streams, announce=self._bus.publish)
         if report.changed:
             log.warning("recordings reconciled: %s", report)
         return report

@@ -13,6 +13,7 @@ from recording_support import T0, add_camera, clip_packets, decodes_cleanly, ffp
 from wardeye.catalog import recordings
 from wardeye.catalog.database import Database
 from wardeye.catalog.recordings import NewSegment
+from wardeye.core.events import SegmentClosed
 from wardeye.ingest.packets import MediaPacket, StreamInfo
 from wardeye.recording.inspect import complete_prefix, inspect_segment, salvage
 from wardeye.recording.layout import partial_path, segment_path, start_from_name, stored_path
@@ -104,9 +105,11 @@ def test_reconcile_after_a_crash(
     old.parent.mkdir(parents=True)
     shutil.copy(kept, old)  # outside the look-back window: left for a full scan
 
-    report = reconcile(catalog, root, [(cam, "main"), (cam, "sub")])
+    announced: list[SegmentClosed] = []
+    report = reconcile(catalog, root, [(cam, "main"), (cam, "sub")], announce=announced.append)
 
     assert (report.indexed, report.salvaged, report.deleted, report.rows_removed) == (1, 1, 2, 1)
+    assert sorted(Path(e.path) for e in announced) == sorted([unindexed, cut])
     with catalog.session() as s:
         rows = recordings.segments_between(s, cam, T0 - timedelta(1), T0 + timedelta(1))
     paths = {r.path for r in rows}
