@@ -196,6 +196,10 @@ class StreamIndex:
             with self._db.session() as s:
                 action(s)
             return True
+        except IntegrityError:  # the camera was deleted while it was being recorded
+            log.info("camera %d/%s: no gap recorded (camera removed)", self.camera_id,
+                     self.stream)  # fmt: skip
+            return False
         except DBAPIError as exc:
             log.error("camera %d/%s: gap not recorded: %s", self.camera_id, self.stream,
                       exc.orig)  # fmt: skip
