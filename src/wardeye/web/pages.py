@@ -1,5 +1,5 @@
-"""The pages people open: login, map, live grid and single view, playback, camera health, the
-camera list. Server-rendered shells; the moving parts are plain JS modules in static/js that
+"""The pages people open: login, map, live grid and single view, playback, analytics events,
+camera health, the camera list. Server-rendered shells; the moving parts are plain JS modules in static/js that
 call the API. Nothing is loaded from outside the box (front-end packages come from npm at
 setup into static/vendor)."""
 
@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from wardeye.api.auth import SESSION_USER_KEY, Services, current_user_or_none
 from wardeye.api.services import ApiServices
+from wardeye.catalog.models import EVENT_KINDS
 from wardeye.config.models import MapConfig
 from wardeye.registry.schemas import UserView
 from wardeye.web.i18n import STRINGS, pick_language
@@ -170,6 +171,22 @@ def live_page(request: Request, services: Services) -> Response:
 @router.get("/playback")
 def playback_page(request: Request, services: Services) -> Response:
     return _page(request, services, "playback.html", "playback")
+
+
+@router.get("/events")
+def events_page(request: Request, services: Services) -> Response:
+    """Newest analytics events, and new ones as they happen (the page's script follows the
+    Server-Sent Events feed); filters by camera and kind travel in the address."""
+    user = current_user_or_none(request, services)
+    cameras = [] if user is None else services.cameras.list(area_id=user.area_id)
+    names = {
+        c.id: {"name": c.name, "video": c.kind != "household" or c.consent_tier == "live"}
+        for c in cameras
+    }
+    return _page(
+        request, services, "events.html", "events", kinds=EVENT_KINDS,
+        client={"cameras": names, "kinds": list(EVENT_KINDS)},
+    )  # fmt: skip
 
 
 @router.get("/health")

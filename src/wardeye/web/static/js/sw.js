@@ -1,12 +1,13 @@
 // WardEye service worker: keeps the app shell (styles, scripts, vendor packages, icons) so the
 // installed app opens instantly and on a flaky link. API calls, pages and video always go to
 // the server: live and recorded footage must never come from a cache.
-const CACHE = 'wardeye-shell-v1';
+const CACHE = 'wardeye-shell-v2';
 const SHELL = [
   '/static/wardeye.css',
   '/static/js/common.js', '/static/js/pwa.js', '/static/js/map.js', '/static/js/live.js',
   '/static/js/live-player.js', '/static/js/playback.js', '/static/js/recorded-player.js',
   '/static/js/timeline.js', '/static/js/health.js', '/static/js/status.js',
+  '/static/js/events.js', '/static/js/event-feed.js', '/static/js/alerts.js',
   '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css',
   '/static/icons/icon-192.png', '/static/icons/icon-512.png',
 ];
