@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from wardeye_harness import DESKTOP, FAST_RECONNECT, PHONE, USER, PASSWORD, Site, login, wait_for
+from wardeye_harness import DESKTOP, FAST_RECONNECT, PASSWORD, PHONE, USER, Site, login, wait_for
 
 from wardeye.analytics.zones import ZoneSettings
 from wardeye.app import WardEye

@@ -1,7 +1,7 @@
 """The pages people open: login, map, live grid and single view, playback, analytics events,
-camera health, the camera list. Server-rendered shells; the moving parts are plain JS modules in static/js that
-call the API. Nothing is loaded from outside the box (front-end packages come from npm at
-setup into static/vendor)."""
+camera health, the camera list. Server-rendered shells; the moving parts are plain JS modules
+in static/js that call the API. Nothing is loaded from outside the box (front-end packages come
+from npm at setup into static/vendor)."""
 
 from __future__ import annotations
 
