@@ -6,6 +6,9 @@ desktop) receives new ones over Server-Sent Events without a reload, with their 
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -30,6 +33,8 @@ CAMERA = "Ngã tư Lê Lợi – Nguyễn Huệ"
 LINE = [(0.6706, 0.1736), (0.6706, 0.8333)]  # the demo's counting line across vtest's walkway
 ROWS_FROM = """(source) => [...document.querySelectorAll(`#event-list li[data-source=${source}]`)]
   .map((li) => Number(li.dataset.eventId))"""
+ALL_ROWS = """() => [...document.querySelectorAll('#event-list li')]
+  .map((li) => ({ id: Number(li.dataset.eventId), source: li.dataset.source }))"""
 
 
 @pytest.fixture(scope="module")
@@ -99,15 +104,21 @@ def test_events_arrive_live_with_snapshot_and_play_back(
         # The map page (where login lands) pops an alert and counts it on the Events tab.
         desktop.wait_for_selector(".toasts .toast", timeout=30000)
         assert desktop.locator("#events-badge").is_visible()
+        phone.wait_for_selector(".toasts .toast", timeout=30000)
+        phone.wait_for_timeout(400)
+        phone.screenshot(path=str(screenshots / "map-alert-phone.png"))
+        assert "Vượt vạch" in phone.locator(".toasts .toast").first.inner_text()
 
         listed: dict[str, list[int]] = {}
         for name, page in (("phone", phone), ("desktop", desktop)):
             page.goto(f"{site.url}/events")
             page.wait_for_function("document.body.dataset.eventsLoaded === '1'")
             page.wait_for_function("document.body.dataset.feed === 'live'", timeout=10000)
-            listed[name] = page.evaluate(ROWS_FROM, "list")
+            rows = page.evaluate(ALL_ROWS)  # one look, so no event slips in between
+            listed[name] = [r["id"] for r in rows if r["source"] == "list"]
             assert listed[name], f"{name}: the events already written are listed"
-            assert page.locator("#event-list li").count() == len(listed[name])
+            assert all(r["source"] in ("list", "live") for r in rows), rows
+            assert len({r["id"] for r in rows}) == len(rows), "an event shown twice"
 
         fresh = {name: first_live_row(page, listed[name]) for name, page in
                  (("phone", phone), ("desktop", desktop))}  # fmt: skip
@@ -178,3 +189,103 @@ def _zone() -> Any:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class CuttableLink:
+    """A TCP relay between the browser and WardEye that can drop every connection and refuse new
+    ones for a while: a phone losing its signal, as the server and the browser see it."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream = upstream_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.down = threading.Event()
+        self.closing = threading.Event()
+        self.open: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self.closing.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:  # closed
+                return
+            if self.down.is_set():
+                client.close()
+                continue
+            server = socket.create_connection(("127.0.0.1", self.upstream))
+            with self.lock:
+                self.open += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self.down.set()
+        with self.lock:
+            for s in self.open:
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+            self.open.clear()
+
+    def restore(self) -> None:
+        self.down.clear()
+
+    def close(self) -> None:
+        self.cut()
+        self.closing.set()
+        self.listener.close()
+
+
+def test_feed_reconnects_and_fills_the_gap(browser: Any, analysed_site: Site) -> None:
+    """The link drops: the page says so, EventSource reconnects when the link is back, and the
+    events written meanwhile (the feed does not replay them) are fetched."""
+    site = analysed_site
+    link = CuttableLink(int(site.url.rsplit(":", 1)[1]))
+    url = f"http://127.0.0.1:{link.port}"
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        login(page, url)
+        page.goto(f"{url}/events?lang=en")
+        page.wait_for_function("document.body.dataset.eventsLoaded === '1'")
+        page.wait_for_function("document.body.dataset.feed === 'live'", timeout=10000)
+        link.cut()
+        page.wait_for_function("document.body.dataset.feed === 'reconnecting'", timeout=10000)
+        assert page.locator("#feed-state").inner_text() == "Connection lost, retrying…"
+        rows = page.evaluate(ROWS_FROM, "list") + page.evaluate(ROWS_FROM, "live")
+        shown = max(rows, default=0)
+        missed = wait_for(
+            lambda: [e.id for e in site.wardeye.events.find(None, limit=5) if e.id > shown],
+            40,
+            "an event written while the link was down",
+        )
+        time.sleep(1)
+        link.restore()
+        page.wait_for_function("document.body.dataset.feed === 'live'", timeout=20000)
+        gap = page.wait_for_selector(
+            f'#event-list li[data-event-id="{min(missed)}"]', timeout=10000
+        )
+        assert gap.get_attribute("data-source") == "list"  # fetched again: not replayed by SSE
+        assert page.locator("#feed-state").inner_text() == "Receiving live"
+        assert errors == [], errors
+    finally:
+        context.close()
+        link.close()
