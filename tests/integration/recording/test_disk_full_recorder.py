@@ -4,8 +4,6 @@ to mount the tmpfs)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,22 +19,15 @@ from wardeye.recording.layout import stored_path
 from wardeye.recording.recorder import Recorder
 from wardeye.recording.retention import RetentionService
 from wardeye.testing.rtsp_server import RtspSimulator
+from wardeye.testing.tmpfs import small_tmpfs
 
 pytestmark = [pytest.mark.rtsp, pytest.mark.slow]
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)],
-                          capture_output=True, text=True, check=False)  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    with small_tmpfs(tmp_path / "disk", 24) as mount:
+        yield mount
 
 
 def test_recorder_keeps_recording_on_a_full_disk(

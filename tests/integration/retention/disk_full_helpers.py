@@ -5,7 +5,6 @@ so CI (which runs as root) can never silently lose these tests."""
 from __future__ import annotations
 
 import errno
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -21,29 +20,10 @@ from wardeye.catalog.database import Database
 from wardeye.catalog.models import Area, Base, Camera, EvidenceLock, Segment
 from wardeye.recording.layout import segment_path, stored_path
 from wardeye.testing.media import media_file
+from wardeye.testing.tmpfs import mount_tmpfs, unmount
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 SEGMENT_SECONDS = 2
-
-
-def mount_tmpfs(target: Path, size_mib: int) -> None:
-    if os.geteuid() != 0:
-        pytest.fail(
-            "disk-full tests mount a small tmpfs and need root (CI runs as root); "
-            "run them as root, e.g. `sudo .venv/bin/pytest tests/integration/retention`"
-        )
-    target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size_mib}m,mode=0755", "tmpfs", str(target)],
-        check=True,
-        capture_output=True,
-    )
-
-
-def unmount(target: Path) -> None:
-    result = subprocess.run(["umount", str(target)], capture_output=True, text=True, check=False)
-    if result.returncode != 0:  # something still holds it open: detach it anyway
-        subprocess.run(["umount", "-l", str(target)], capture_output=True, check=False)
 
 
 @pytest.fixture

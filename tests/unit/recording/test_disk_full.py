@@ -4,8 +4,6 @@ Runs on a real, tiny tmpfs (needs root to mount; skipped otherwise)."""
 from __future__ import annotations
 
 import itertools
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,22 +21,15 @@ from wardeye.ingest.packets import CLOSED_STOPPED, MediaPacket, StreamInfo
 from wardeye.recording.index import GAP_DISK_FULL, StreamIndex
 from wardeye.recording.retention import RetentionService
 from wardeye.recording.segmenter import Segmenter
+from wardeye.testing.tmpfs import small_tmpfs
 
 MIB = 1024 * 1024
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)],
-                          capture_output=True, text=True, check=False)  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    with small_tmpfs(tmp_path / "disk", 12) as mount:
+        yield mount
 
 
 def setup(db: Database, root: Path) -> tuple[StreamIndex, StreamInfo, list[MediaPacket]]:
