@@ -135,3 +135,53 @@ def test_attached_mid_run_starts_at_the_next_keyframe_and_detach_closes() -> Non
     fan.packet(pkt(4, key=True))
     assert late.events == [("open", 1), ("pkt", 2), ("pkt", 3), ("close", "detached")]
     fan.stop()
+
+
+class ThreadNoting(Recording):
+    """Also remembers which thread delivered each packet."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        super().__init__(delay)
+        self.threads: list[int] = []
+
+    def packet(self, packet: MediaPacket) -> None:
+        self.threads.append(threading.get_ident())
+        super().packet(packet)
+
+
+def test_an_inline_sink_runs_on_the_reader_thread_only_while_alone() -> None:
+    fan = FanOut("cam")
+    rec = ThreadNoting(delay=0.002)
+    fan.attach(rec, "rec", max_queue=1000, inline=True)
+    fan.opened(INFO)
+    reader = threading.get_ident()
+    n = 0
+
+    def feed(count: int) -> None:
+        nonlocal n
+        for _ in range(count):
+            fan.packet(pkt(n, key=n % 10 == 0))
+            n += 1
+
+    feed(10)
+    assert rec.threads == [reader] * 10  # alone: called in place, already delivered
+    live = Recording()
+    live.gate.clear()  # a stuck live-view client
+    detach = fan.attach(live, "live", max_queue=5)
+    started = time.monotonic()
+    feed(30)
+    assert time.monotonic() - started < 0.05  # neither the recorder nor live view holds it up
+    live.gate.set()
+    detach()
+    feed(30)
+    deadline = time.monotonic() + 5
+    while len(rec.threads) < 70 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)  # the delivery thread hands back once its queue is empty
+    feed(10)
+    fan.closed("stream ended")
+    assert fan.stop()
+    assert rec.events == [("open", 1), *[("pkt", i) for i in range(80)],
+                          ("close", "stream ended")]  # fmt: skip
+    assert any(t != reader for t in rec.threads[10:40])  # moved to its own thread
+    assert rec.threads[-10:] == [reader] * 10  # and back inline once alone and drained
