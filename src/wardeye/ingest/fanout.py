@@ -5,12 +5,6 @@ a sink that blocks (a full disk, a stuck browser socket) or raises (a bug in ana
 stall the camera connection or the other sinks. A sink that falls ``max_queue`` packets behind
 loses what is queued: it is told ``stream_closed(CLOSED_OVERFLOW)`` and picks up again at the
 next keyframe with a fresh ``stream_opened``, so it never sees a broken run of packets.
-
-A sink attached with ``inline=True`` (the recorder) is called on the reader's thread while it is
-the only sink: no queue, no hand-off, no second thread per stream, which measurably lowers the
-recorder's CPU per stream. It moves to its own delivery thread as soon as another sink attaches
-(so a slow disk never delays live view or analytics), and back once it is alone again and its
-queue has drained, in both directions without reordering or losing a packet.
 """
 
 from __future__ import annotations
@@ -45,9 +39,7 @@ class SinkStats:
 class _SinkSlot:
     """One sink's queue, delivery thread, and where it stands in the current run."""
 
-    def __init__(
-        self, sink: PacketSink, name: str, max_queue: int, linger: float, inline: bool
-    ) -> None:
+    def __init__(self, sink: PacketSink, name: str, max_queue: int, linger: float) -> None:
         self.sink = sink
         self.name = name
         self.stats = SinkStats()
@@ -60,32 +52,8 @@ class _SinkSlot:
         self._announced = False  # stream_opened queued for the current run
         self._seen_open = False  # state the sink reached with what the thread already took
         self._stopping = False
-        self._inline_ok = inline
-        self._inline = inline  # delivered on the caller's thread, under ``_cond``
-        self._want_inline = False  # the delivery thread hands back once its queue is empty
-        self._thread: threading.Thread | None = None
-        if not inline:
-            self._start_thread()
-
-    def _start_thread(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"sink-{self.name}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"sink-{name}", daemon=True)
         self._thread.start()
-
-    def go_threaded(self) -> None:
-        """Another sink attached: deliver from a thread from the next event on. Taking
-        ``_cond`` waits for an inline delivery under way, so order is kept."""
-        with self._cond:
-            self._want_inline = False
-            if self._inline and not self._stopping:
-                self._inline = False
-                self._start_thread()
-
-    def go_inline(self) -> None:
-        """Alone again: the delivery thread drains its queue, then hands back and ends."""
-        with self._cond:
-            if self._inline_ok and not self._inline and not self._stopping:
-                self._want_inline = True
-                self._cond.notify()
 
     def opened(self, info: StreamInfo) -> None:
         with self._cond:
@@ -94,7 +62,7 @@ class _SinkSlot:
 
     def packet(self, packet: MediaPacket) -> None:
         with self._cond:
-            if self._info is None or self._stopping:
+            if self._info is None:
                 return
             if not self._announced:
                 if not packet.keyframe:
@@ -102,7 +70,7 @@ class _SinkSlot:
                     return
                 self._push(_OPEN, self._info)
                 self._announced = True
-            if not self._inline and len(self._queue) >= self._max_queue:
+            if len(self._queue) >= self._max_queue:
                 self._overflow()
                 if not packet.keyframe:
                     self.stats.dropped += 1
@@ -120,26 +88,14 @@ class _SinkSlot:
 
     def stop(self, timeout: float) -> bool:
         """Deliver what is queued, then end the thread. False if the sink did not finish."""
-        if not self._cond.acquire(timeout=timeout):  # an inline delivery is stuck
-            return False
-        try:
+        with self._cond:
             self._stopping = True
             self._cond.notify()
-            thread = self._thread
-        finally:
-            self._cond.release()
         self._wake.set()
-        if thread is None:
-            return True
-        thread.join(timeout)
-        return not thread.is_alive()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def _push(self, kind: int, item: object) -> None:
-        if self._inline:  # on the reader's thread, holding _cond
-            if kind != _PACKET:
-                self._seen_open = kind == _OPEN
-            self._deliver(kind, item)
-            return
         self._queue.append((kind, item))
         if len(self._queue) == 1:  # otherwise the thread is busy or lingering: it will see it
             self._cond.notify()
@@ -159,10 +115,6 @@ class _SinkSlot:
         while True:
             with self._cond:
                 while not self._queue and not self._stopping:
-                    if self._want_inline:
-                        self._want_inline = False
-                        self._inline = True
-                        return
                     self._cond.wait()
                 if not self._queue:
                     return
@@ -203,28 +155,16 @@ class FanOut:
         self._info: StreamInfo | None = None
 
     def attach(
-        self,
-        sink: PacketSink,
-        name: str,
-        max_queue: int = 500,
-        linger: float = 0.0,
-        inline: bool = False,
+        self, sink: PacketSink, name: str, max_queue: int = 500, linger: float = 0.0
     ) -> Callable[[], None]:
         """Start feeding ``sink`` (from the next keyframe if a run is on); returns a detach
         function, which closes the sink's run and waits for its queue to drain.
 
         ``linger``: seconds the delivery thread waits after waking so packets arrive in
         batches. Each thread wake-up costs more CPU than handling a packet, so a sink that can
-        take some latency (the recorder: 0.5 s) should linger; live view should not.
-
-        ``inline``: call the sink on the reader's thread while it is the only sink (see the
-        module docstring); it must then be quick, as the reader waits for it."""
+        take some latency (the recorder: 0.5 s) should linger; live view should not."""
+        slot = _SinkSlot(sink, f"{self._name}/{name}", max_queue, linger)
         with self._lock:
-            slot = _SinkSlot(sink, f"{self._name}/{name}", max_queue, linger, inline)
-            if self._slots:
-                slot.go_threaded()
-            for other in self._slots:
-                other.go_threaded()
             if self._info is not None:
                 slot.opened(self._info)
             self._slots = (*self._slots, slot)
@@ -234,8 +174,6 @@ class FanOut:
                 if slot not in self._slots:
                     return
                 self._slots = tuple(s for s in self._slots if s is not slot)
-                if len(self._slots) == 1:
-                    self._slots[0].go_inline()
             slot.closed(CLOSED_DETACHED)
             slot.stop(timeout)
 

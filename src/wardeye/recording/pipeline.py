@@ -19,7 +19,7 @@ from wardeye.recording.index import StreamIndex
 from wardeye.recording.segmenter import DiskFullHandler, Segmenter
 
 RECORDER_QUEUE = 1500  # packets (a minute at 25 fps) before the recorder sink is resynced
-RECORDER_LINGER = 0.5  # seconds: batches when it has its own thread (other sinks attached)
+RECORDER_LINGER = 0.5  # seconds: packets reach the segmenter in batches (fewer wake-ups)
 
 
 class StreamPipeline:
@@ -55,20 +55,13 @@ class StreamPipeline:
             camera_id, stream, url, self.fanout, self.health, config.reconnect, options
         )
         self._segmenter = Segmenter(
-            root,
-            config.segment_seconds,
-            self.index,
-            self.health,
-            on_disk_full,
-            background_index=True,  # it runs on the reader's thread: no catalog stalls there
+            root, config.segment_seconds, self.index, self.health, on_disk_full
         )
         self.offline_since: datetime | None = None  # set while announced offline
 
     def start(self) -> None:
         self.index.begin()
-        self.fanout.attach(
-            self._segmenter, "recorder", RECORDER_QUEUE, RECORDER_LINGER, inline=True
-        )
+        self.fanout.attach(self._segmenter, "recorder", RECORDER_QUEUE, RECORDER_LINGER)
         self.reader.start()
 
     def attach(self, sink: PacketSink, name: str, max_queue: int) -> Callable[[], None]:
@@ -85,5 +78,4 @@ class StreamPipeline:
             # The reader may still be inside a read that outlived the timeout; its close never
             # reached the queue, so finish the open segment here (its thread has ended).
             self._segmenter.stream_closed(CLOSED_STOPPED)
-        self._segmenter.close(timeout)  # its catalog writes land before the stop gap
         self.index.stopped(gap_reason)

@@ -8,20 +8,14 @@ A full disk never stops the process: the writer's file is closed, ``on_disk_full
 retention service) is asked to make room, and the interrupted file is salvaged up to its last
 complete fragment. If no room can be made the stream is paused (health ``paused_disk_full``, one
 log line) and retried every ``DISK_RETRY_SECONDS``; it resumes on the next keyframe.
-
-With ``background_index`` (the recorder, whose segmenter runs on the camera's reader thread)
-catalog writes go to a small thread of their own, in order: a busy SQLite or a PostgreSQL
-outage (three tries, seconds each) must not stall the camera connection.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -46,7 +40,6 @@ DiskFullHandler = Callable[[int], bool]
 DISK_RETRY_SECONDS = 5.0
 ERROR_RETRY_SECONDS = 5.0
 MIN_ROOM_BYTES = 8 * 1024 * 1024  # never ask for less than this (2 segments is the rule)
-SETTLE_SECONDS = 2.0  # longest wait for pending catalog writes before reading ``last_end``
 
 
 class Segmenter:
@@ -61,7 +54,6 @@ class Segmenter:
         on_disk_full: DiskFullHandler | None = None,
         disk_retry_seconds: float = DISK_RETRY_SECONDS,
         min_room_bytes: int = MIN_ROOM_BYTES,
-        background_index: bool = False,
     ) -> None:
         self._root = root
         self._target = round(segment_seconds * CLOCK_RATE)
@@ -78,9 +70,6 @@ class Segmenter:
         self._bytes_per_second = 0.0
         self._run_end: datetime | None = None  # end of the last segment of this unbroken run
         self._last: MediaPacket | None = None  # the last packet written
-        self._background = background_index
-        self._indexer: ThreadPoolExecutor | None = None
-        self._pending: Future[None] | None = None
 
     # -- PacketSink ---------------------------------------------------------------------------
 
@@ -113,36 +102,7 @@ class Segmenter:
             self._run_end = None  # a parameter change goes on seamlessly; anything else is a cut
         if reason in (CLOSED_STOPPED, CLOSED_PARAMETERS_CHANGED):
             return  # the recorder marks its own stop; a parameter change is seamless
-        gap = GAP_OVERLOADED if reason == CLOSED_OVERFLOW else GAP_RECONNECTING
-        self._to_index(lambda: self._index.interrupted(gap))
-
-    def settle(self, timeout: float | None = SETTLE_SECONDS) -> None:
-        """Wait (at most ``timeout``) for catalog writes already handed off."""
-        pending = self._pending
-        if pending is not None:
-            with contextlib.suppress(Exception):  # a timeout; _index_call logs failures
-                pending.result(timeout)
-
-    def close(self, timeout: float | None = None) -> None:
-        """After the last packet: finish the catalog writes and end their thread."""
-        self.settle(timeout)
-        indexer, self._indexer = self._indexer, None
-        if indexer is not None:
-            indexer.shutdown(wait=False)
-
-    def _to_index(self, call: Callable[[], object]) -> None:
-        if not self._background:
-            call()
-            return
-        if self._indexer is None:
-            self._indexer = ThreadPoolExecutor(1, thread_name_prefix=f"index-{self.name}")
-        self._pending = self._indexer.submit(self._index_call, call)
-
-    def _index_call(self, call: Callable[[], object]) -> None:
-        try:
-            call()
-        except Exception:
-            log.exception("%s: indexing failed", self.name)
+        self._index.interrupted(GAP_OVERLOADED if reason == CLOSED_OVERFLOW else GAP_RECONNECTING)
 
     # -- segments -----------------------------------------------------------------------------
 
@@ -160,7 +120,7 @@ class Segmenter:
         self._run_end = finished.end
         if finished.duration > 0:
             self._bytes_per_second = finished.bytes / finished.duration
-        self._to_index(lambda: self._index.segment_finished(finished))
+        self._index.segment_finished(finished)
 
     def _bounds(self, media: timedelta, end_at: datetime) -> tuple[datetime, datetime]:
         """Wall-clock bounds of a finished segment. Within a run segments meet exactly (the
@@ -171,7 +131,6 @@ class Segmenter:
             start = self._run_end
         else:
             start = end_at - media
-            self.settle()
             floor = self._index.last_end
             if floor is not None and start < floor:
                 start = floor
@@ -202,8 +161,7 @@ class Segmenter:
                       exc.strerror or exc, ERROR_RETRY_SECONDS)  # fmt: skip
             if writer is not None:
                 self._keep_what_is_whole(writer)
-            why = f"recording error: {exc.strerror or exc}"
-            self._to_index(lambda: self._index.interrupted(why))
+            self._index.interrupted(f"recording error: {exc.strerror or exc}")
             self._error_until = time.monotonic() + ERROR_RETRY_SECONDS
             return
         if writer is not None:
@@ -214,7 +172,7 @@ class Segmenter:
                 self._keep_what_is_whole(writer)
             else:
                 writer.abort()  # its bytes may be what lets the next segment fit
-        self._to_index(lambda: self._index.interrupted(GAP_DISK_FULL))
+        self._index.interrupted(GAP_DISK_FULL)
         if not freed and not self._room_available():
             self._paused_until = time.monotonic() + self._disk_retry
             self._health.set_paused(True)
@@ -228,7 +186,6 @@ class Segmenter:
         if facts is None:
             writer.abort()
             return
-        self.settle()
         floor = self._index.last_end
         start = writer.provisional_start
         start = floor if floor is not None and start < floor else start
@@ -239,21 +196,22 @@ class Segmenter:
         except OSError:
             writer.abort()
             return
-        salvaged = FinishedSegment(
-            camera_id=writer.info.camera_id,
-            stream=writer.info.stream,
-            path=final,
-            start=start,
-            end=start + timedelta(seconds=facts.duration),
-            duration=facts.duration,
-            bytes=final.stat().st_size,
-            frames=facts.frames,
-            keyframes=facts.keyframes,
-            codec=facts.codec,
-            width=facts.width,
-            height=facts.height,
+        self._index.segment_finished(
+            FinishedSegment(
+                camera_id=writer.info.camera_id,
+                stream=writer.info.stream,
+                path=final,
+                start=start,
+                end=start + timedelta(seconds=facts.duration),
+                duration=facts.duration,
+                bytes=final.stat().st_size,
+                frames=facts.frames,
+                keyframes=facts.keyframes,
+                codec=facts.codec,
+                width=facts.width,
+                height=facts.height,
+            )
         )
-        self._to_index(lambda: self._index.segment_finished(salvaged))
 
     def _wanted_bytes(self) -> int:
         per_segment = self._bytes_per_second * self._target / CLOCK_RATE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from wardeye.core.events import SegmentClosed
 from wardeye.ingest.health import HealthTracker
 from wardeye.ingest.packets import CLOSED_STOPPED, StreamInfo
 from wardeye.recording.index import GAP_RECONNECTING, GAP_STARTING, StreamIndex
-from wardeye.recording.segment_file import FinishedSegment
 from wardeye.recording.segmenter import Segmenter
 
 
@@ -87,40 +85,3 @@ def test_a_stop_finishes_the_open_segment_without_opening_a_gap(
         rows = recordings.segments_between(s, cam, T0 - timedelta(1), T0 + timedelta(1))
         assert [round(r.duration, 2) for r in rows] == [7.0]
         assert not recordings.open_gaps(s, cam)
-
-
-def test_background_index_keeps_a_slow_catalog_off_the_packet_path(
-    catalog: Database, tmp_path: Path
-) -> None:
-    """The recorder's segmenter runs on the reader thread: catalog writes (here 0.4 s each,
-    like a busy SQLite) go to their own thread, in order, and land by ``close``."""
-    root = tmp_path / "rec"
-    cam = add_camera(catalog, "slow catalog")
-    index = StreamIndex(catalog, InProcessBus(), root, cam, "main", now=lambda: T0)
-    index.begin()
-    store = index.segment_finished
-
-    def slow_store(seg: FinishedSegment) -> bool:
-        time.sleep(0.4)
-        return store(seg)
-
-    index.segment_finished = slow_store  # type: ignore[method-assign]
-    conn, packets = clip_packets("vtest.mp4", 25)
-    info = StreamInfo(cam, "main", conn.codec, conn.width, conn.height, conn.fps, b"", "x", 1)
-    seg = Segmenter(root, 10, index, HealthTracker(), background_index=True)
-    seg.stream_opened(info)
-    started = time.monotonic()
-    for packet in packets:
-        seg.packet(packet)
-    seg.stream_closed("stream ended")
-    assert time.monotonic() - started < 0.6  # three 0.4 s writes did not hold packets up
-    seg.close()
-    with catalog.session() as s:
-        rows = recordings.segments_between(s, cam, T0 - timedelta(1), T0 + timedelta(1))
-        gaps = recordings.gaps_between(s, cam, T0 - timedelta(1), T0 + timedelta(1))
-    assert [round(r.duration, 3) for r in rows] == [10, 10, 5]
-    assert rows[0].start == T0
-    assert [(g.reason, g.start, g.end) for g in gaps] == [
-        (GAP_STARTING, T0, T0),
-        (GAP_RECONNECTING, rows[-1].end, None),  # after the last segment, not before it
-    ]
