@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +24,7 @@ from wardeye.config.models import ReconnectConfig, RecordingConfig
 from wardeye.core.bus import InProcessBus
 from wardeye.core.events import Event
 from wardeye.recording.recorder import Recorder
+from wardeye.testing.segment_checks import decodes_cleanly, ffprobe  # noqa: F401
 
 FAST_RECONNECT = ReconnectConfig(
     initial_seconds=0.5, max_seconds=2.0, jitter=0.2, open_timeout_seconds=3.0,
@@ -110,33 +109,6 @@ def segments(db: Database, camera_id: int, stream: str = "main") -> list[Segment
 def gaps(db: Database, camera_id: int, stream: str = "main") -> list[RecordingGap]:
     with db.session() as s:
         return list(recordings.gaps_between(s, camera_id, EPOCH, FAR, stream))
-
-
-def ffprobe(path: Path) -> dict[str, Any]:
-    proc = subprocess.run(
-        ["ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0",
-         "-show_entries", "format=duration:stream=codec_name,width,height,nb_read_packets",
-         "-of", "json", str(path)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 0, f"ffprobe rejected {path}: {proc.stderr}"
-    data = json.loads(proc.stdout)
-    stream = data["streams"][0]
-    return {
-        "duration": float(data["format"]["duration"]),
-        "codec": stream["codec_name"],
-        "width": int(stream["width"]),
-        "height": int(stream["height"]),
-        "packets": int(stream["nb_read_packets"]),
-    }
-
-
-def decodes_cleanly(path: Path) -> bool:
-    proc = subprocess.run(
-        ["ffmpeg", "-v", "error", "-xerror", "-i", str(path), "-f", "null", "-"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    return proc.returncode == 0 and not proc.stderr.strip()
 
 
 def check_playable(root: Path, rows: list[Segment]) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,6 +15,7 @@ from wardeye.ingest.packets import MediaPacket, ticks_to_delta
 from wardeye.ingest.sources import Connection, SourceOptions
 from wardeye.ingest.timestamps import TimestampNormalizer
 from wardeye.testing.media import media_file
+from wardeye.testing.segment_checks import decodes_cleanly, ffprobe  # noqa: F401
 
 T0 = datetime(2026, 11, 25, 3, 59, 50, tzinfo=UTC)
 
@@ -66,32 +64,3 @@ def clip_packets(
                 )
             )
     return conn, out
-
-
-def ffprobe(path: Path) -> dict[str, Any]:
-    """Container duration, codec, size and packet count as Debian's ffprobe reads them."""
-    proc = subprocess.run(
-        ["ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0",
-         "-show_entries", "format=duration:stream=codec_name,width,height,nb_read_packets",
-         "-of", "json", str(path)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
-    stream = data["streams"][0]
-    return {
-        "duration": float(data["format"]["duration"]),
-        "codec": stream["codec_name"],
-        "width": int(stream["width"]),
-        "height": int(stream["height"]),
-        "packets": int(stream["nb_read_packets"]),
-    }
-
-
-def decodes_cleanly(path: Path) -> bool:
-    """Full decode with ffmpeg: no error at all (a broken fragment or missing SPS shows)."""
-    proc = subprocess.run(
-        ["ffmpeg", "-v", "error", "-xerror", "-i", str(path), "-f", "null", "-"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    return proc.returncode == 0 and not proc.stderr.strip()
