@@ -9,7 +9,8 @@ the GStreamer simulator) are recorded twice, one after the other on the same sim
 * ffmpeg: N ``ffmpeg -rtsp_transport tcp -i URL -c copy -f segment -segment_time 10
           -reset_timestamps 1 out_%03d.mp4`` processes.
 
-Only the recorder processes are measured (utime+stime from /proc/<pid>/stat over a window that
+Only the recorder processes are measured (scheduler run time of every thread, from
+/proc/<pid>/task/*/schedstat, over a window that
 starts after a warm-up, so connection set-up is excluded for both; peak RSS and PSS from
 /proc/<pid>/smaps_rollup sampled every second). The simulators' CPU is reported separately.
 Each phase also reports what it wrote, so a recorder that silently drops streams cannot look
@@ -52,7 +53,18 @@ MIB = 1024 * 1024
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (all its threads), from /proc/<pid>/stat."""
+    """CPU time of a process, all its threads, in seconds: the scheduler's exact run time
+    (``/proc/<pid>/task/*/schedstat``, nanoseconds). utime/stime in ``/proc/<pid>/stat`` are
+    sampled on the timer tick (250 Hz here), far too coarse for processes that wake 25 times a
+    second for a few microseconds: two runs of the same ffmpeg differed by 20 %."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue  # the thread ended meanwhile
+    if total:
+        return total / 1e9
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14, 15)
 
@@ -172,28 +184,22 @@ def sim_cpu(sims: Sequence[RtspSimulator]) -> float:
 # -- the two recorders ----------------------------------------------------------------------
 
 
-def measure(
-    recorder: str,
-    pids: Sequence[int],
-    sims: Sequence[RtspSimulator],
-    streams: int,
-    warmup: float,
-    seconds: float,
-) -> tuple[float, float, Meter, float]:
-    time.sleep(warmup)
-    meter = Meter(pids)
-    meter.start()
-    cpu0, sim0, t0 = meter.total_cpu(), sim_cpu(sims), time.monotonic()
-    time.sleep(seconds)
-    cpu1, sim1, t1 = meter.total_cpu(), sim_cpu(sims), time.monotonic()
-    meter.stop()
-    print(f"  {recorder:6} N={streams}: {100 * (cpu1 - cpu0) / (t1 - t0):.1f}% CPU", flush=True)
-    return cpu1 - cpu0, t1 - t0, meter, sim1 - sim0
+class Running:
+    """A recorder that has been started: its pids, how to stop it, and where it writes."""
+
+    def __init__(
+        self, name: str, pids: list[int], stop: Callable[[], None], root: Path, depth: int
+    ) -> None:
+        self.name = name
+        self.pids = pids
+        self.stop = stop
+        self.root = root
+        self.depth = depth  # folder depth of one stream under root
 
 
-def run_ours(
-    urls: Sequence[str], sims: Sequence[RtspSimulator], work: Path, args: argparse.Namespace
-) -> Phase:
+def start_ours(
+    urls: Sequence[str], work: Path, args: argparse.Namespace, client: str = "wardeye"
+) -> Running:
     root = work / "ours"
     root.mkdir()
     url = f"sqlite:///{work / 'catalog.sqlite3'}"
@@ -207,47 +213,30 @@ def run_ours(
     db.dispose()
     cmd = [sys.executable, "-m", "wardeye.recording", "--database-url", url,
            "--recordings", str(root), "--segment-seconds", str(args.segment_seconds),
-           "--transport", "tcp"]  # fmt: skip
+           "--transport", "tcp", "--rtsp-client", client,
+           "--read-interval", str(args.read_interval)]  # fmt: skip
     log = (work / "ours.log").open("w")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line.startswith("RECORDING"):
-            raise RuntimeError(f"recorder did not start: {line!r}; see {work / 'ours.log'}")
-        cpu, window, meter, sim = measure(
-            "ours", [proc.pid], sims, len(urls), args.warmup, args.seconds
-        )
-    finally:
+
+    def stop() -> None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=120)
         log.close()
-    total, writing = written(root, 2)  # <camera_id>/<stream>/...
-    return Phase(
-        "ours", len(urls), window, cpu, meter.peak_rss, meter.peak_pss, total, writing, sim
-    )
+
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("RECORDING"):
+        stop()
+        raise RuntimeError(f"recorder did not start: {line!r}; see {work / 'ours.log'}")
+    name = "ours" if client == "wardeye" else "ours-ffmpeg-rtsp"
+    return Running(name, [proc.pid], stop, root, 2)  # <camera_id>/<stream>/...
 
 
-def run_ffmpeg(
-    urls: Sequence[str], sims: Sequence[RtspSimulator], work: Path, args: argparse.Namespace
-) -> Phase:
+def start_ffmpeg(urls: Sequence[str], work: Path, args: argparse.Namespace) -> Running:
     root = work / "ffmpeg"
     procs: list[subprocess.Popen[bytes]] = []
-    try:
-        for i, url in enumerate(urls):
-            out = root / f"cam{i:03d}"
-            out.mkdir(parents=True)
-            cmd = ["ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp",
-                   "-i", url, "-c", "copy", "-f", "segment",
-                   "-segment_time", str(args.segment_seconds), "-reset_timestamps", "1",
-                   str(out / "out_%03d.mp4")]  # fmt: skip
-            procs.append(
-                subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            )
-        cpu, window, meter, sim = measure(
-            "ffmpeg", [p.pid for p in procs], sims, len(urls), args.warmup, args.seconds
-        )
-    finally:
+
+    def stop() -> None:
         for p in procs:
             p.send_signal(signal.SIGINT)  # ffmpeg finishes its current segment on SIGINT
         for p in procs:
@@ -255,9 +244,95 @@ def run_ffmpeg(
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 p.kill()
-    total, writing = written(root, 1)
+
+    for i, url in enumerate(urls):
+        out = root / f"cam{i:03d}"
+        out.mkdir(parents=True)
+        cmd = ["ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp",
+               "-i", url, "-c", "copy", "-f", "segment",
+               "-segment_time", str(args.segment_seconds), "-reset_timestamps", "1",
+               str(out / "out_%03d.mp4")]  # fmt: skip
+        procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return Running("ffmpeg", [p.pid for p in procs], stop, root, 1)
+
+
+def start_ours_with_ffmpeg_rtsp(
+    urls: Sequence[str], work: Path, args: argparse.Namespace
+) -> Running:
+    return start_ours(urls, work, args, client="ffmpeg")
+
+
+STARTERS = {
+    "ours": start_ours,
+    "ffmpeg": start_ffmpeg,
+    "ours-ffmpeg-rtsp": start_ours_with_ffmpeg_rtsp,
+}
+
+
+def run_phase(
+    names: Sequence[str],
+    urls: Sequence[str],
+    sims: Sequence[RtspSimulator],
+    work: Path,
+    args: argparse.Namespace,
+) -> list[Phase]:
+    """Start the named recorders together, measure each over the same window, stop them."""
+    running: list[Running] = []
+    try:
+        for name in names:
+            folder = work / f"{name}-{time.monotonic_ns()}"
+            folder.mkdir()
+            running.append(STARTERS[name](urls, folder, args))
+        time.sleep(args.warmup)
+        meters = [Meter(r.pids) for r in running]
+        for meter in meters:
+            meter.start()
+        cpu0, sim0, t0 = [m.total_cpu() for m in meters], sim_cpu(sims), time.monotonic()
+        time.sleep(args.seconds)
+        cpu1, sim1, t1 = [m.total_cpu() for m in meters], sim_cpu(sims), time.monotonic()
+        for meter in meters:
+            meter.stop()
+    finally:
+        for r in running:
+            r.stop()
+    phases = []
+    for r, meter, a, b in zip(running, meters, cpu0, cpu1, strict=True):
+        total, writing = written(r.root, r.depth)
+        shutil.rmtree(r.root.parent, ignore_errors=True)
+        phase = Phase(r.name, len(urls), t1 - t0, b - a, meter.peak_rss, meter.peak_pss,
+                      total, writing, sim1 - sim0)  # fmt: skip
+        print(f"  {r.name:6} N={len(urls)}: {phase.cpu_pct_total:.1f}% CPU "
+              f"({phase.cpu_pct_per_stream:.3f} %/stream)", flush=True)  # fmt: skip
+        phases.append(phase)
+    return phases
+
+
+def schedule(names: Sequence[str], rounds: int, together: bool) -> list[list[str]]:
+    """Which recorders run in each phase. Apart: A B B A A B ... so a machine whose load
+    drifts during the run weighs on both sides alike."""
+    if together:
+        return [list(names)] * rounds
+    order: list[list[str]] = []
+    for i in range(rounds):
+        pair = list(names) if i % 2 == 0 else list(reversed(names))
+        order += [[n] for n in pair]
+    return order
+
+
+def combine(phases: Sequence[Phase]) -> Phase:
+    """Several rounds of one recorder as one phase: CPU and bytes summed over the windows
+    (so the per-stream figures are the mean over all rounds), memory at its worst."""
+    first = phases[0]
     return Phase(
-        "ffmpeg", len(urls), window, cpu, meter.peak_rss, meter.peak_pss, total, writing, sim
+        first.recorder,
+        first.streams,
+        sum(p.window_s for p in phases),
+        sum(p.cpu_s for p in phases),
+        max(p.peak_rss for p in phases),
+        max(p.peak_pss for p in phases),
+        sum(p.bytes_written for p in phases) // len(phases),
+        min(p.streams_writing for p in phases),
+        sum(p.sim_cpu_s for p in phases),
     )
 
 
@@ -266,16 +341,17 @@ def run_ffmpeg(
 
 def table(pairs: Sequence[tuple[Phase, Phase]], seconds_total: dict[int, float]) -> str:
     head = (
-        "| N | ours CPU %/stream | ffmpeg CPU %/stream | CPU ratio | ours CPU total | "
+        "| N | ours | ours CPU %/stream | ffmpeg CPU %/stream | CPU ratio | ours CPU total | "
         "ours RSS MiB (per stream) | ffmpeg RSS MiB (per stream) | RSS ratio | PSS ratio | "
         "streams writing ours/ffmpeg | Mbit/s written per stream ours/ffmpeg | simulator CPU % |"
     )
-    rows = [head, "|" + "---|" * 12]
+    rows = [head, "|" + "---|" * 13]
     for ours, ff in pairs:
         n = ours.streams
         wall = seconds_total[n]
         rows.append(
-            f"| {n} | {ours.cpu_pct_per_stream:.2f} | {ff.cpu_pct_per_stream:.2f} | "
+            f"| {n} | {ours.recorder} | {ours.cpu_pct_per_stream:.3f} | "
+            f"{ff.cpu_pct_per_stream:.3f} | "
             f"{ours.cpu_s / ff.cpu_s if ff.cpu_s else float('nan'):.2f}x | "
             f"{ours.cpu_pct_total:.0f}% | "
             f"{ours.peak_rss / MIB:.0f} ({ours.peak_rss / MIB / n:.1f}) | "
@@ -302,6 +378,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--work-dir", type=Path, help="where recordings go (default: a temp dir)")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--only", choices=("ours", "ffmpeg"), help="measure one recorder only")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="phases per recorder and N (apart: ours, ffmpeg, ffmpeg, ours ...)",
+    )
+    parser.add_argument(
+        "--read-interval",
+        type=float,
+        default=0.1,
+        help="ours: seconds between socket reads (recording.read_interval_seconds)",
+    )
+    parser.add_argument(
+        "--also-ffmpeg-rtsp",
+        action="store_true",
+        help="also measure ours reading RTSP with FFmpeg (recording.rtsp_client: ffmpeg)",
+    )
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="run ours and ffmpeg at the same time, measured over one window",
+    )
     return parser.parse_args(argv)
 
 
@@ -319,15 +417,20 @@ def main(argv: list[str] | None = None) -> int:
     for n in counts:
         work = Path(tempfile.mkdtemp(prefix=f"wardeye-bench-{n}-", dir=args.work_dir))
         sims, urls = start_simulators(n, clip, args.clients_per_sim, args.mounts_per_sim)
+        names = [n for n in ("ours", "ffmpeg") if args.only in (None, n)]
+        if args.also_ffmpeg_rtsp:
+            names.append("ours-ffmpeg-rtsp")
         try:
-            phases = []
-            for name, run in (("ours", run_ours), ("ffmpeg", run_ffmpeg)):
-                if args.only in (None, name):
-                    phases.append(run(urls, sims, work, args))
+            done: dict[str, list[Phase]] = {name: [] for name in names}
+            for phase_names in schedule(names, args.rounds, args.together):
+                for phase in run_phase(phase_names, urls, sims, work, args):
+                    done[phase.recorder].append(phase)
+            phases = [combine(done[name]) for name in names]
             walls[n] = args.warmup + args.seconds
-            raw += [asdict(p) for p in phases]
-            if len(phases) == 2:
-                pairs.append((phases[0], phases[1]))
+            raw += [asdict(p) for name in names for p in done[name]]
+            by_name = {p.recorder: p for p in phases}
+            if "ffmpeg" in by_name:
+                pairs += [(p, by_name["ffmpeg"]) for p in phases if p.recorder != "ffmpeg"]
         finally:
             for sim in sims:
                 sim.close()

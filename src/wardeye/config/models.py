@@ -72,6 +72,18 @@ class RecordingConfig(Strict):
     rtsp_transport: Literal["tcp", "udp"] = Field(
         "tcp", description="RTSP transport for cameras that don't say otherwise."
     )
+    rtsp_client: Literal["wardeye", "ffmpeg"] = Field(
+        "wardeye",
+        description="Who reads RTSP over TCP: WardEye's own client (reads each camera a few "
+        "times a second, see docs/performance.md) or FFmpeg's. UDP always uses FFmpeg.",
+    )
+    read_interval_seconds: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="WardEye's RTSP client: pause between socket reads. Longer costs less CPU "
+        "and adds up to this much delay to live view.",
+    )
     record_substream: bool = Field(
         False, description="Also record the sub stream (the main stream is always recorded)."
     )

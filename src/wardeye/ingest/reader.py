@@ -18,6 +18,7 @@ import av
 from wardeye.config.models import ReconnectConfig
 from wardeye.core.redact import redact_url
 from wardeye.ingest.backoff import Backoff
+from wardeye.ingest.connect import StreamConnection, open_connection
 from wardeye.ingest.fanout import FanOut
 from wardeye.ingest.health import HealthTracker
 from wardeye.ingest.nal import has_sps, with_parameter_sets
@@ -28,7 +29,7 @@ from wardeye.ingest.packets import (
     MediaPacket,
     StreamInfo,
 )
-from wardeye.ingest.sources import Connection, RawPacket, SourceOptions, describe_error
+from wardeye.ingest.sources import RawPacket, SourceOptions, describe_error
 from wardeye.ingest.timestamps import TimestampNormalizer, WallClock
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def keyframe_size(codec: str, data: bytes) -> tuple[int, int] | None:
 class _Run:
     """State of one connection: what was announced to the sinks, and pacing."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: StreamConnection) -> None:
         self.conn = conn
         self.params = conn.parameter_sets
         self.info: StreamInfo | None = None
@@ -124,7 +125,7 @@ class StreamReader:
         """One connection, from open to end. Returns (why it ended, whether it was healthy)."""
         run: _Run | None = None
         try:
-            with Connection(self.url, self._options) as conn:
+            with open_connection(self.url, self._options) as conn:
                 run = _Run(conn)
                 self._normalizer.restart()
                 self._clock.restart()
@@ -178,6 +179,8 @@ class StreamReader:
             run.info, run.size = None, size
         run.params = found
         if run.info is None:
+            if not run.size[0]:  # the client could not tell the size before the first frame
+                run.size = keyframe_size(codec, data) or run.size
             self._announce(run)
         return data
 

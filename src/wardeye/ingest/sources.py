@@ -39,6 +39,8 @@ class SourceOptions:
     transport: Literal["tcp", "udp"] = "tcp"
     open_timeout: float = 10.0
     read_timeout: float = 10.0
+    rtsp_client: Literal["wardeye", "ffmpeg"] = "wardeye"  # who reads RTSP over TCP
+    read_interval: float = 0.1  # own client: seconds between socket reads
 
 
 @dataclass(frozen=True, slots=True)

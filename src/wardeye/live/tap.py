@@ -105,6 +105,8 @@ class RecorderTap:
             transport=self._config.rtsp_transport,
             open_timeout=self._config.reconnect.open_timeout_seconds,
             read_timeout=self._config.reconnect.read_timeout_seconds,
+            rtsp_client=self._config.rtsp_client,
+            read_interval=self._config.read_interval_seconds,
         )
         reader = StreamReader(
             camera_id, stream, url, fanout, health, self._config.reconnect, options

@@ -26,6 +26,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--segment-seconds", type=float, default=10.0)
     parser.add_argument("--transport", choices=("tcp", "udp"), default="tcp")
     parser.add_argument("--substream", action="store_true", help="also record sub streams")
+    parser.add_argument(
+        "--rtsp-client",
+        choices=("wardeye", "ffmpeg"),
+        default="wardeye",
+        help="who reads RTSP over TCP (see recording.rtsp_client)",
+    )
+    parser.add_argument(
+        "--read-interval",
+        type=float,
+        default=0.1,
+        help="seconds between socket reads of WardEye's RTSP client",
+    )
     parser.add_argument("--backoff-initial", type=float, default=1.0)
     parser.add_argument("--backoff-max", type=float, default=30.0)
     parser.add_argument("--offline-grace", type=float, default=5.0)
@@ -43,6 +55,8 @@ def main(argv: list[str] | None = None) -> None:
         segment_seconds=args.segment_seconds,
         rtsp_transport=args.transport,
         record_substream=args.substream,
+        rtsp_client=args.rtsp_client,
+        read_interval_seconds=args.read_interval,
         reconnect=ReconnectConfig(
             initial_seconds=args.backoff_initial, max_seconds=args.backoff_max
         ),

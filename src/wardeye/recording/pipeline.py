@@ -50,6 +50,8 @@ class StreamPipeline:
             transport=config.rtsp_transport,
             open_timeout=config.reconnect.open_timeout_seconds,
             read_timeout=config.reconnect.read_timeout_seconds,
+            rtsp_client=config.rtsp_client,
+            read_interval=config.read_interval_seconds,
         )
         self.reader = StreamReader(
             camera_id, stream, url, self.fanout, self.health, config.reconnect, options

@@ -1,0 +1,88 @@
+"""Which client opens a stream: WardEye's own RTSP client for RTSP over TCP (fewer wake-ups and
+system calls per camera, see :mod:`wardeye.ingest.rtsp_client`), FFmpeg through PyAV for
+everything else (RTSP over UDP, HTTP, files) or when configured so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Protocol, Self
+
+from wardeye.ingest.rtsp_client import RtspClient
+from wardeye.ingest.sources import Connection, RawPacket, SourceOptions, is_file_source
+
+
+class StreamConnection(Protocol):
+    """What the reader needs from an open stream. ``width``/``height`` are 0 when the
+    client only learns them from the first keyframe."""
+
+    url: str
+    paced: bool
+    codec: str
+    width: int
+    height: int
+    fps: float | None
+    parameter_sets: bytes
+
+    def packets(self) -> Iterator[RawPacket]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class RtspConnection:
+    """An RTSP-over-TCP stream read by :class:`RtspClient`."""
+
+    paced = False
+
+    def __init__(self, url: str, options: SourceOptions) -> None:
+        self.url = url
+        self._client = RtspClient(
+            url, options.open_timeout, options.read_timeout, options.read_interval
+        )
+        track = self._client.track
+        self.codec = track.codec
+        self.width = self.height = 0
+        self.fps = track.fps
+        self.parameter_sets = track.parameter_sets
+
+    def packets(self) -> Iterator[RawPacket]:
+        for data, ticks, keyframe in self._client.access_units():
+            yield RawPacket(data, ticks, ticks, keyframe)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def uses_own_rtsp_client(url: str, options: SourceOptions) -> bool:
+    return (
+        options.rtsp_client == "wardeye"
+        and options.transport == "tcp"
+        and not is_file_source(url)
+        and url.lower().startswith("rtsp://")
+    )
+
+
+def open_connection(url: str, options: SourceOptions) -> StreamConnection:
+    if uses_own_rtsp_client(url, options):
+        return RtspConnection(url, options)
+    return Connection(url, options)
