@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wardeye.ingest.packets import CLOSED_DETACHED, CLOSED_STOPPED, MediaPacket, StreamInfo
-from wardeye.live.codecs import UnsupportedCodec, decoder_config
 from wardeye.live.feed import LiveFeed, offer_to_all
-from wardeye.live.fmp4 import Sample, Track, fragment, init_segment
 from wardeye.live.messages import Fragment, InitSegment, LiveMessage, StreamStatus
+from wardeye.mp4.codecs import UnsupportedCodec, decoder_config
+from wardeye.mp4.fmp4 import Sample, Track, fragment, init_segment
 
 log = logging.getLogger(__name__)
 MAX_GOP_PACKETS = 600  # a camera with a very long GOP: stop caching rather than grow forever

@@ -14,13 +14,13 @@ import av.container
 import av.video.stream
 
 from wardeye.ingest.nal import parameter_sets
-from wardeye.live.codecs import (
+from wardeye.mp4.codecs import (
     DecoderConfig,
     decoder_config,
     parameter_sets_from_avcc,
     parameter_sets_from_hvcc,
 )
-from wardeye.live.fmp4 import TIMESCALE, Sample, Track, fragment, init_segment
+from wardeye.mp4.fmp4 import TIMESCALE, Sample, Track, fragment, init_segment
 
 FRAGMENT_SECONDS = 0.5  # small first fragments: the browser can start before a GOP is read
 

@@ -1,8 +1,9 @@
 """Write one segment: remux packets (no decoding) into a fragmented MP4, then publish it
 atomically under its final name.
 
-Why fragmented MP4 (``frag_keyframe+empty_moov+default_base_moof+delay_moov``) rather than a
-plain MP4 with ``+faststart``:
+Why fragmented MP4 (ftyp + moov with an empty sample table, then one moof+mdat per GOP, then an
+mfra index), the layout FFmpeg writes with ``frag_keyframe+empty_moov+default_base_moof``, rather
+than a plain MP4 with ``+faststart``:
 
 * one pass: faststart rewrites the whole file at close to move the index to the front, which
   doubles the disk writes of every camera;
@@ -11,8 +12,11 @@ plain MP4 with ``+faststart``:
 * it plays as is in Chromium (``<video>`` with HTTP range requests, and MSE for live/stitched
   playback), and ffprobe reads its real duration by walking the fragments.
 
-``delay_moov`` lets FFmpeg build the codec configuration (avcC/hvcC) from the first keyframe's
-in-band parameter sets, which the reader guarantees every keyframe has.
+The boxes are built here (``wardeye.mp4``) rather than by libavformat's muxer: recording is the
+one job every camera does all the time, and muxing through PyAV cost an ``av.Packet`` and a copy
+per frame plus the muxer's own buffering. Here a frame costs one list append; each GOP becomes
+one moof+mdat written with one system call. The codec configuration (avcC/hvcC) comes from the
+first keyframe's in-band parameter sets, which the reader guarantees every keyframe has.
 """
 
 from __future__ import annotations
@@ -22,21 +26,18 @@ import errno
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from fractions import Fraction
 from pathlib import Path
 
-import av
-import av.container
-
-from wardeye.ingest.packets import CLOCK_RATE, TIME_BASE, MediaPacket, StreamInfo
+from wardeye.ingest.nal import parameter_sets
+from wardeye.ingest.packets import CLOCK_RATE, MediaPacket, StreamInfo
+from wardeye.mp4.codecs import UnsupportedCodec, decoder_config
+from wardeye.mp4.fmp4 import Sample, Track, fragment, init_segment, random_access_index
 from wardeye.recording.inspect import complete_prefix
 from wardeye.recording.layout import partial_path, segment_path
 
-MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof+delay_moov"
-# flush_packets: push each fragment to the file as soon as it is cut, so a kill -9 finds it
-# whole on disk (FFmpeg otherwise keeps up to 32 KiB of it in its I/O buffer).
-MUX_OPTIONS = {"movflags": MOVFLAGS, "flush_packets": "1"}
-IO_BUFFER = 256 * 1024  # a fragment (~1 MB at 4 Mbit/s) reaches the file in a few writes
+# A fragment is cut at every keyframe, and also after this much media so a camera with a very
+# long GOP neither holds minutes of video in memory nor loses them to a crash.
+MAX_FRAGMENT_TICKS = 4 * CLOCK_RATE
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
@@ -63,10 +64,10 @@ class FinishedSegment:
 
 
 class WholeWrites:
-    """The file FFmpeg writes a segment through. FFmpeg's own file output ignores short
-    writes, which a filling disk produces (a write that fits half its bytes): the file then
-    silently misses bytes, and with several cameras freeing and filling the same disk, later
-    writes land after the hole. Here every write is completed or raises (ENOSPC included)."""
+    """A segment file whose every write is completed or raises (ENOSPC included). A filling disk
+    produces short writes (a write that fits half its bytes); ignoring one, as FFmpeg's file
+    output does, leaves a hole that later writes land after when several cameras free and fill
+    the same disk."""
 
     def __init__(self, path: Path) -> None:
         self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -134,18 +135,20 @@ class SegmentWriter:
         self.last_end_dts = first.dts
         self.frames = 0
         self.keyframes = 0
+        self._pending: list[Sample] = []  # the fragment being gathered
+        self._sync_fragments: list[tuple[int, int]] = []  # (time, moof offset) for the mfra
+        self._sequence = 0
         self.partial.parent.mkdir(parents=True, exist_ok=True)
-        self._file = WholeWrites(self.partial)
-        self._out: av.container.OutputContainer | None = None
+        self._file: WholeWrites | None = WholeWrites(self.partial)
         try:
-            self._out = av.open(
-                self._file, "w", format="mp4", options=MUX_OPTIONS, buffer_size=IO_BUFFER
-            )
-            rate = Fraction(info.fps).limit_denominator(1001) if info.fps else None
-            self._video = self._out.add_mux_stream(
-                info.codec, rate=rate, width=info.width, height=info.height
-            )
-            self._video.time_base = TIME_BASE
+            sets = parameter_sets(info.codec, first.data) or info.parameter_sets
+            try:
+                config = decoder_config(info.codec, sets)
+            except UnsupportedCodec as exc:
+                raise OSError(errno.EINVAL, f"cannot package the stream as MP4: {exc}") from exc
+            head = init_segment(Track(config, info.width, info.height))
+            self._file.write(head)
+            self._offset = len(head)
         except BaseException:
             self.abort()
             raise
@@ -158,29 +161,41 @@ class SegmentWriter:
         return (self.last_end_dts if end_dts is None else end_dts) - self.base_dts
 
     def write(self, packet: MediaPacket) -> None:
-        assert self._out is not None, "segment already closed"
-        out = av.Packet(packet.data)
-        out.time_base = TIME_BASE
-        out.dts = packet.dts - self.base_dts
-        out.pts = max(packet.pts, packet.dts) - self.base_dts
-        out.duration = packet.duration
-        out.is_keyframe = packet.keyframe
-        out.stream = self._video
-        self._out.mux(out)
+        pending = self._pending
+        if pending and (packet.keyframe or packet.dts - pending[0].dts >= MAX_FRAGMENT_TICKS):
+            self._flush()
+        dts = packet.dts - self.base_dts
+        pts = max(packet.pts, packet.dts) - self.base_dts
+        self._pending.append(Sample(packet.data, dts, pts, packet.duration, packet.keyframe))
         self.frames += 1
-        self.keyframes += int(packet.keyframe)
+        self.keyframes += packet.keyframe
         self.last_end_dts = packet.dts + packet.duration
+
+    def _flush(self) -> None:
+        """Write the gathered frames as one moof+mdat (one system call for the whole GOP)."""
+        if self._file is None:
+            raise ValueError("segment already closed")
+        samples, self._pending = self._pending, []
+        self._sequence += 1
+        data = fragment(self._sequence, samples)
+        self._file.write(data)
+        if samples[0].keyframe:
+            self._sync_fragments.append((samples[0].pts, self._offset))
+        self._offset += len(data)
 
     def finish(self, start: datetime, end: datetime, end_dts: int | None) -> FinishedSegment:
         """Close the file (``end_dts``: where the next segment starts, if one does) and rename
         it into place under ``start``'s name. Raises OSError (e.g. a full disk) with the
         partial file left behind."""
-        assert self._out is not None, "segment already closed"
-        out, self._out = self._out, None
+        if self._file is None:
+            raise ValueError("segment already closed")
         try:
-            out.close()
+            if self._pending:
+                self._flush()
+            self._file.write(random_access_index(self._sync_fragments))
         finally:
             self._file.close()
+            self._file = None
         if complete_prefix(self.partial) != self.partial.stat().st_size:
             raise OSError(errno.EIO, "segment file is not a whole fragmented MP4")
         final = segment_path(self._root, self.info.camera_id, self.info.stream, start)
@@ -203,11 +218,10 @@ class SegmentWriter:
 
     def close_quietly(self) -> None:
         """Release the file after a write error, keeping what is on disk (for salvage)."""
-        out, self._out = self._out, None
-        if out is not None:
-            with contextlib.suppress(Exception):
-                out.close()
-        self._file.close()
+        file, self._file = self._file, None
+        self._pending = []
+        if file is not None:
+            file.close()
 
     def abort(self) -> None:
         """Give up this segment: close and delete the partial file."""

@@ -69,6 +69,7 @@ class RecorderRun:
     reconnect: ReconnectConfig = FAST_RECONNECT
     transport: Literal["tcp", "udp"] = "tcp"
     substream: bool = False
+    rtsp_client: Literal["wardeye", "ffmpeg"] = "wardeye"
     events: list[Event] = field(default_factory=list)
     bus: InProcessBus = field(default_factory=InProcessBus)
     recorder: Recorder = field(init=False)
@@ -80,6 +81,7 @@ class RecorderRun:
             reconnect=self.reconnect,
             rtsp_transport=self.transport,
             record_substream=self.substream,
+            rtsp_client=self.rtsp_client,
         )
         self.recorder = Recorder(self.db, config, self.root, self.bus,
                                  offline_grace_seconds=self.grace)  # fmt: skip

@@ -7,6 +7,7 @@ import logging
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from recorder_support import (
@@ -72,14 +73,19 @@ def test_camera_stops_and_returns_gap_bounds_and_events(
     assert came[0].offline_seconds > 2
 
 
+@pytest.mark.parametrize("client", ["wardeye", "ffmpeg"])
 def test_a_hung_connection_is_detected_by_the_read_timeout(
-    catalog: Database, tmp_path: Path, rtsp_server_session: RtspSimulator
+    catalog: Database,
+    tmp_path: Path,
+    rtsp_server_session: RtspSimulator,
+    client: Literal["wardeye", "ffmpeg"],
 ) -> None:
     sim = rtsp_server_session
     assert sim.port is not None
     proxy = FreezableProxy(sim.port)
     cam = add_camera(catalog, "qua cầu", sim.url("cam720").replace(str(sim.port), str(proxy.port)))
-    run = RecorderRun(catalog, tmp_path / "rec", segment_seconds=4)  # read timeout 3 s
+    # read timeout 3 s, with our RTSP client and with FFmpeg's
+    run = RecorderRun(catalog, tmp_path / "rec", segment_seconds=4, rtsp_client=client)
     run.recorder.start()
     try:
         wait_for(lambda: run.state(cam) == "online", 15, "online")

@@ -12,14 +12,14 @@ import av
 import pytest
 
 from wardeye.ingest.nal import parameter_sets, with_parameter_sets
-from wardeye.live.boxes import iter_boxes
-from wardeye.live.codecs import (
+from wardeye.live.replay import SegmentReplay
+from wardeye.mp4.boxes import iter_boxes
+from wardeye.mp4.codecs import (
     decoder_config,
     parameter_sets_from_avcc,
     parameter_sets_from_hvcc,
 )
-from wardeye.live.fmp4 import TIMESCALE, Sample, Track, fragment, init_segment
-from wardeye.live.replay import SegmentReplay
+from wardeye.mp4.fmp4 import TIMESCALE, Sample, Track, fragment, init_segment
 
 
 def _samples(path: Path, limit: int) -> tuple[str, bytes, int, int, list[Sample]]:

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from wardeye_harness import PASSWORD, USER, Site, wait_for
 
-from wardeye.live.boxes import iter_boxes
 from wardeye.live.hub import LiveHub
 from wardeye.live.tap import RecorderTap
+from wardeye.mp4.boxes import iter_boxes
 from wardeye.registry.schemas import AreaCreate, CameraCreate, UserCreate
 from wardeye.testing.rtsp_server import RtspSimulator
 

@@ -7,7 +7,7 @@ import struct
 from dataclasses import dataclass
 
 from wardeye.ingest.nal import is_annexb, iter_nals, nal_type
-from wardeye.live.boxes import box
+from wardeye.mp4.boxes import box
 
 H264_SPS, H264_PPS = 7, 8
 H265_VPS, H265_SPS, H265_PPS = 32, 33, 34

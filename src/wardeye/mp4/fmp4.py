@@ -9,8 +9,8 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wardeye.live.boxes import UNITY_MATRIX, box, full_box
-from wardeye.live.codecs import DecoderConfig, to_length_prefixed
+from wardeye.mp4.boxes import UNITY_MATRIX, box, full_box
+from wardeye.mp4.codecs import DecoderConfig, to_length_prefixed
 
 TIMESCALE = 90_000
 TRACK_ID = 1
@@ -122,3 +122,14 @@ def _moof_with_entries(
 ) -> bytes:
     trun = full_box(b"trun", 1, TRUN_FLAGS, struct.pack(">Ii", count, data_offset), entries)
     return box(b"moof", mfhd, box(b"traf", tfhd, tfdt, trun))
+
+
+def random_access_index(sync_fragments: Sequence[tuple[int, int]]) -> bytes:
+    """mfra (tfra + mfro) closing a finished file: for each fragment that starts on a keyframe,
+    (its presentation time, the file offset of its moof). Players seek with it without walking
+    every fragment; like FFmpeg's fragmented output, a file is whole without it too."""
+    entries = b"".join(struct.pack(">QQBBB", t, offset, 1, 1, 1) for t, offset in sync_fragments)
+    # length_size_of_traf/trun/sample_num = 0: each number is one byte.
+    tfra = full_box(b"tfra", 1, 0, struct.pack(">III", TRACK_ID, 0, len(sync_fragments)), entries)
+    mfro_size = 16
+    return box(b"mfra", tfra, full_box(b"mfro", 0, 0, struct.pack(">I", 8 + len(tfra) + mfro_size)))
