@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 
 from wardeye_harness import PASSWORD, USER, CameraSpec, build_site
 
-from wardeye.live.boxes import iter_boxes
+from wardeye.mp4.boxes import iter_boxes
 from wardeye.testing.media import media_file
 from wardeye.testing.rtsp_server import RtspSimulator
 
