@@ -41,6 +41,7 @@ from typing import TypeVar
 from wardeye.catalog.database import Database
 from wardeye.catalog.migrate import upgrade
 from wardeye.catalog.models import Area, Camera
+from wardeye.config.models import RecordingConfig
 from wardeye.testing.media import media_file
 from wardeye.testing.rtsp_server import RtspSimulator
 
@@ -387,7 +388,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--read-interval",
         type=float,
-        default=0.1,
+        default=RecordingConfig.model_fields["read_interval_seconds"].default,
         help="ours: seconds between socket reads (recording.read_interval_seconds)",
     )
     parser.add_argument(

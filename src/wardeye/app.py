@@ -3,6 +3,7 @@ No business logic lives here; it only wires parts that know nothing of each othe
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import secrets
@@ -119,6 +120,7 @@ class WardEye:
             )
             analytics.start()
             self.background.append(analytics)
+        gc.freeze()  # start-up objects (config, models, routes) are never garbage: stop rescanning
 
     def _attach_analytics(
         self, camera_id: int, stream: str, sink: PacketSink, name: str

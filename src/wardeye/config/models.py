@@ -78,11 +78,19 @@ class RecordingConfig(Strict):
         "times a second, see docs/performance.md) or FFmpeg's. UDP always uses FFmpeg.",
     )
     read_interval_seconds: float = Field(
-        0.1,
+        0.5,
         ge=0.0,
         le=1.0,
-        description="WardEye's RTSP client: pause between socket reads. Longer costs less CPU "
-        "and adds up to this much delay to live view.",
+        description="WardEye's RTSP client: pause between socket reads while nobody watches the "
+        "camera live. Longer costs less CPU (each wake-up of a reader costs more than the "
+        "packets it handles); analytics see packets up to this much later.",
+    )
+    live_read_interval_seconds: float = Field(
+        0.04,
+        ge=0.0,
+        le=1.0,
+        description="WardEye's RTSP client: pause between socket reads while someone watches "
+        "the camera live (about one frame, so live view gets each frame as it arrives).",
     )
     record_substream: bool = Field(
         False, description="Also record the sub stream (the main stream is always recorded)."

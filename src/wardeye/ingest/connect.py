@@ -4,7 +4,7 @@ everything else (RTSP over UDP, HTTP, files) or when configured so."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -43,10 +43,12 @@ class RtspConnection:
 
     paced = False
 
-    def __init__(self, url: str, options: SourceOptions) -> None:
+    def __init__(
+        self, url: str, options: SourceOptions, read_interval: Callable[[], float] | None = None
+    ) -> None:
         self.url = url
         self._client = RtspClient(
-            url, options.open_timeout, options.read_timeout, options.read_interval
+            url, options.open_timeout, options.read_timeout, read_interval or options.read_interval
         )
         track = self._client.track
         self.codec = track.codec
@@ -82,7 +84,11 @@ def uses_own_rtsp_client(url: str, options: SourceOptions) -> bool:
     )
 
 
-def open_connection(url: str, options: SourceOptions) -> StreamConnection:
+def open_connection(
+    url: str, options: SourceOptions, read_interval: Callable[[], float] | None = None
+) -> StreamConnection:
+    """``read_interval``: asked after every read of the own RTSP client for the pause before
+    the next one (default: ``options.read_interval``)."""
     if uses_own_rtsp_client(url, options):
-        return RtspConnection(url, options)
+        return RtspConnection(url, options, read_interval)
     return Connection(url, options)

@@ -179,6 +179,12 @@ class FanOut:
 
         return detach
 
+    def low_latency_wanted(self) -> bool:
+        """Whether a sink needs packets as soon as they arrive: a sink says so with a
+        ``wants_low_latency`` attribute (live view while someone watches). The reader then
+        reads its camera more often; otherwise it reads in larger, cheaper batches."""
+        return any(getattr(slot.sink, "wants_low_latency", False) for slot in self._slots)
+
     def stats(self) -> dict[str, SinkStats]:
         with self._lock:
             return {slot.name: slot.stats for slot in self._slots}

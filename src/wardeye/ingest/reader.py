@@ -125,7 +125,7 @@ class StreamReader:
         """One connection, from open to end. Returns (why it ended, whether it was healthy)."""
         run: _Run | None = None
         try:
-            with open_connection(self.url, self._options) as conn:
+            with open_connection(self.url, self._options, self._read_interval) as conn:
                 run = _Run(conn)
                 self._normalizer.restart()
                 self._clock.restart()
@@ -141,6 +141,12 @@ class StreamReader:
         started = None if run is None else run.started
         healthy = started is not None and time.monotonic() - started >= HEALTHY_RUN_SECONDS
         return reason, healthy
+
+    def _read_interval(self) -> float:
+        """Batch reads while only recording and analytics listen; near real time for viewers."""
+        if self._fanout.low_latency_wanted():
+            return min(self._options.live_read_interval, self._options.read_interval)
+        return self._options.read_interval
 
     def _handle(self, run: _Run, raw: RawPacket) -> None:
         stamped = self._normalizer.push(

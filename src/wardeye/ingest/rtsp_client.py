@@ -1,8 +1,9 @@
 """WardEye's own RTSP client for recording over TCP: handshake, authentication, keep-alive, and
 batched reads of the interleaved RTP stream.
 
-It reads what the socket holds, then sleeps ``read_interval`` seconds, so one camera costs a
-few wake-ups and system calls a second instead of FFmpeg's thousands (the figures are in
+It reads what the socket holds, then sleeps ``read_interval`` seconds (0.5 s while only the
+recorder listens, about a frame while someone watches live), so one camera costs a few wake-ups
+and system calls a second instead of FFmpeg's thousands (the figures are in
 docs/performance.md). UDP transport, HTTP and file sources keep using FFmpeg (PyAV), and so
 does onboarding's probe. Only the video track is set up; cameras' audio is not recorded.
 """
@@ -16,7 +17,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -32,7 +33,7 @@ from wardeye.ingest.rtp import (
 
 DEFAULT_PORT = 554
 RECV_BYTES = 1 << 20
-RECEIVE_BUFFER = 4 << 20  # room for a few seconds of a 4 Mbit/s camera between reads
+RECEIVE_BUFFER = 4 << 20  # room for seconds of a 4 Mbit/s camera (capped by net.core.rmem_max)
 USER_AGENT = "WardEye"
 
 
@@ -199,7 +200,7 @@ class RtspClient:
         url: str,
         open_timeout: float = 10.0,
         read_timeout: float = 10.0,
-        read_interval: float = 0.1,
+        read_interval: float | Callable[[], float] = 0.5,
     ) -> None:
         self.url, user, password = split_credentials(url)
         parts = urlsplit(self.url)
@@ -207,7 +208,8 @@ class RtspClient:
             raise RtspError("not an rtsp:// URL")
         self._auth = _Auth(user, password or "") if user is not None else None
         self._read_timeout = read_timeout
-        self._interval = read_interval
+        self._interval = read_interval if callable(read_interval) else lambda: read_interval
+        self._busy_read = RECV_BYTES  # a read this big means the camera outpaces the pauses
         self._cseq = 0
         self._session = ""
         self._keepalive_every = 30.0
@@ -223,7 +225,9 @@ class RtspClient:
             self._sock.close()
             raise
         self._sock.settimeout(read_timeout)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        # A read that brings a quarter of what the socket can hold: read again at once rather
+        # than pause (a high-bitrate camera, or a kernel that granted a small buffer).
+        self._busy_read = max(64 << 10, min(RECV_BYTES, _receive_room(self._sock) // 4))
 
     # -- handshake ------------------------------------------------------------------------------
 
@@ -316,8 +320,8 @@ class RtspClient:
             if now >= next_keepalive:
                 self._send(self._keepalive_method, self.url)
                 next_keepalive = now + self._keepalive_every
-            if len(data) < RECV_BYTES:
-                time.sleep(self._interval)  # let the next batch gather in the kernel
+            if len(data) < self._busy_read:
+                time.sleep(self._interval())  # let the next batch gather in the kernel
 
     def close(self) -> None:
         try:
@@ -339,6 +343,26 @@ class RtspClient:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _receive_room(sock: socket.socket) -> int:
+    """Make room for the bytes that gather between reads, and say how much there is. An explicit
+    SO_RCVBUF switches TCP's receive autotuning off and is capped at net.core.rmem_max (208 KiB
+    on a stock Debian): ask for RECEIVE_BUFFER only where the kernel allows it, otherwise keep
+    autotuning, which grows the buffer up to tcp_rmem's maximum as reads get bigger."""
+    rmem_max = _read_int("/proc/sys/net/core/rmem_max", 0)
+    if rmem_max >= RECEIVE_BUFFER:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        return RECEIVE_BUFFER
+    return _read_int("/proc/sys/net/ipv4/tcp_rmem", RECEIVE_BUFFER, field=-1) // 2
+
+
+def _read_int(path: str, default: int, field: int = 0) -> int:
+    try:
+        with open(path, encoding="ascii") as f:
+            return int(f.read().split()[field])
+    except (OSError, ValueError, IndexError):
+        return default
 
 
 def _parse_response(message: bytes) -> Response:

@@ -40,7 +40,8 @@ class SourceOptions:
     open_timeout: float = 10.0
     read_timeout: float = 10.0
     rtsp_client: Literal["wardeye", "ffmpeg"] = "wardeye"  # who reads RTSP over TCP
-    read_interval: float = 0.1  # own client: seconds between socket reads
+    read_interval: float = 0.5  # own client: seconds between socket reads while nobody watches
+    live_read_interval: float = 0.04  # ... and while someone watches live (about a frame)
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,12 @@ class LiveBroadcaster:
         if ended and self.on_ended is not None:
             self.on_ended(self)
 
+    @property
+    def wants_low_latency(self) -> bool:
+        """Someone is watching: the reader should hand packets over as they arrive (read by
+        FanOut.low_latency_wanted)."""
+        return bool(self._feeds)
+
     # -- viewers, called on the event loop ---------------------------------------------------
     def add_feed(self, feed: LiveFeed) -> None:
         """Start a viewer at the last keyframe: init segment plus the GOP so far."""

@@ -107,6 +107,7 @@ class RecorderTap:
             read_timeout=self._config.reconnect.read_timeout_seconds,
             rtsp_client=self._config.rtsp_client,
             read_interval=self._config.read_interval_seconds,
+            live_read_interval=self._config.live_read_interval_seconds,
         )
         reader = StreamReader(
             camera_id, stream, url, fanout, health, self._config.reconnect, options

@@ -8,6 +8,7 @@ has been started; SIGTERM or SIGINT stops it cleanly (open segments are finished
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import signal
 import threading
@@ -35,8 +36,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--read-interval",
         type=float,
-        default=0.1,
-        help="seconds between socket reads of WardEye's RTSP client",
+        default=RecordingConfig.model_fields["read_interval_seconds"].default,
+        help="seconds between socket reads of WardEye's RTSP client while nobody watches",
     )
     parser.add_argument("--backoff-initial", type=float, default=1.0)
     parser.add_argument("--backoff-max", type=float, default=30.0)
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: done.set())
     recorder.start()
+    gc.freeze()  # what start-up built lives as long as the process: keep the collector off it
     print("RECORDING", flush=True)
     done.wait()
     recorder.stop()

@@ -52,6 +52,7 @@ class StreamPipeline:
             read_timeout=config.reconnect.read_timeout_seconds,
             rtsp_client=config.rtsp_client,
             read_interval=config.read_interval_seconds,
+            live_read_interval=config.live_read_interval_seconds,
         )
         self.reader = StreamReader(
             camera_id, stream, url, self.fanout, self.health, config.reconnect, options
