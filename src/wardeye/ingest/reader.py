@@ -128,6 +128,7 @@ class StreamReader:
             with open_connection(self.url, self._options, self._read_interval) as conn:
                 run = _Run(conn)
                 self._normalizer.restart()
+                self._normalizer.expect_fps(conn.fps)
                 self._clock.restart()
                 for raw in conn.packets():
                     if self._stop.is_set():

@@ -9,6 +9,7 @@ is replaced by one frame duration, and the camera's clock is followed again from
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -74,6 +75,13 @@ class TimestampNormalizer:
         self._last_in, self._last_out, self._last_arrival = dts, out_dts, arrival
         return Stamped(max(pts + self._offset, out_dts), out_dts, self._frame, discontinuity)
 
+    def expect_fps(self, fps: float | None) -> None:
+        """The stream's declared frame rate (SDP, container): the first packet's duration until
+        real steps are seen. Without it the first frame of a 10 fps camera would last 1/25 s
+        and leave a hole before the second, where a browser's player stalls."""
+        if fps is not None and 1.0 <= fps <= 120.0:
+            self._frame = round(CLOCK_RATE / fps)
+
     def restart(self) -> None:
         """A new connection: its first packet continues one frame after the last one seen."""
         if self._last_out is not None:
@@ -103,14 +111,23 @@ class WallClock:
     once), which would otherwise make the whole connection look late. ``base`` creeps slowly
     towards later arrivals so a camera clock that runs slow is followed, and jumps when the
     arrivals lag by more than ``max_lag`` seconds (a long stall). Estimates may step back a little
-    as they improve; consumers that need order (the segmenter) keep their own floor."""
+    as they improve; consumers that need order (the segmenter) keep their own floor.
 
-    CREEP = 1 / 2000  # share of the lag taken up per packet (~80 ms lag at 0.1 % clock skew)
+    The creep follows the smallest lag of each second, not every packet: a reader that takes a
+    camera's packets in batches (WardEye's RTSP client reads every 0.5 s) sees most of them
+    arrive up to a batch late, and creeping on each would make the estimate wobble by
+    milliseconds per segment, enough for segments' wall-clock spans to disagree with their
+    playing time."""
+
+    CREEP = 1 / 80  # share of the smallest lag taken up per second (~80 ms at 0.1 % clock skew)
+    WINDOW = 1.0  # seconds over which that smallest lag is taken
 
     def __init__(self, max_lag: float = 2.0) -> None:
         self._max_lag = max_lag
         self._base: float | None = None  # epoch seconds at dts 0; floats: this runs per packet
         self._last: float | None = None
+        self._window_start = 0.0  # arrival time at which the current window began
+        self._window_min = math.inf  # smallest arrival - dts in the current window
         self.reanchored = 0
 
     def restart(self) -> None:
@@ -123,15 +140,21 @@ class WallClock:
         offset = dts / CLOCK_RATE
         candidate = arrived - offset
         base = self._base
-        if base is None:
-            base = candidate if self._last is None else max(candidate, self._last - offset)
+        if base is None or candidate - base > self._max_lag:
+            if base is not None:
+                self.reanchored += 1
+            if base is None and self._last is not None:
+                candidate = max(candidate, self._last - offset)
+            base = candidate
+            self._window_start, self._window_min = arrived, math.inf
         elif candidate < base:
             base = candidate
-        elif candidate - base > self._max_lag:
-            base = candidate
-            self.reanchored += 1
         else:
-            base += (candidate - base) * self.CREEP
+            self._window_min = min(self._window_min, candidate)
+            elapsed = arrived - self._window_start
+            if elapsed >= self.WINDOW:
+                base += (self._window_min - base) * min(1.0, self.CREEP * elapsed)
+                self._window_start, self._window_min = arrived, math.inf
         self._base = base
         moment = base + offset
         if self._last is None or moment > self._last:

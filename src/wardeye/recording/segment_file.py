@@ -162,14 +162,25 @@ class SegmentWriter:
 
     def write(self, packet: MediaPacket) -> None:
         pending = self._pending
-        if pending and (packet.keyframe or packet.dts - pending[0].dts >= MAX_FRAGMENT_TICKS):
-            self._flush()
+        if pending:
+            self._end_last_sample_at(packet.dts - self.base_dts)
+            if packet.keyframe or packet.dts - pending[0].dts >= MAX_FRAGMENT_TICKS:
+                self._flush()
         dts = packet.dts - self.base_dts
         pts = max(packet.pts, packet.dts) - self.base_dts
         self._pending.append(Sample(packet.data, dts, pts, packet.duration, packet.keyframe))
         self.frames += 1
         self.keyframes += packet.keyframe
         self.last_end_dts = packet.dts + packet.duration
+
+    def _end_last_sample_at(self, dts: int) -> None:
+        """A sample lasts until the next one starts (as libavformat's muxer does it): an MP4
+        track's timeline is the sum of its durations, and a packet's own duration is only the
+        reader's estimate from the step before it. A wrong estimate would shift every later
+        frame of the fragment and leave a hole or an overlap at the next one."""
+        last = self._pending[-1]
+        if dts > last.dts and dts - last.dts != last.duration:
+            self._pending[-1] = Sample(last.data, last.dts, last.pts, dts - last.dts, last.keyframe)
 
     def _flush(self) -> None:
         """Write the gathered frames as one moof+mdat (one system call for the whole GOP)."""
@@ -191,6 +202,8 @@ class SegmentWriter:
             raise ValueError("segment already closed")
         try:
             if self._pending:
+                if end_dts is not None:
+                    self._end_last_sample_at(end_dts - self.base_dts)
                 self._flush()
             self._file.write(random_access_index(self._sync_fragments))
         finally:

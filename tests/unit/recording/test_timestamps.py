@@ -105,6 +105,22 @@ def test_a_slow_camera_clock_is_followed_without_jumps() -> None:
     assert max(lags) < 0.2  # without following it would lag 0.6 s by now
 
 
+def test_batched_arrivals_do_not_make_the_estimate_wobble() -> None:
+    # A reader that takes packets every 0.5 s: each arrives up to half a second after capture.
+    # Stretches of ~4 s must keep their true length to well under a millisecond, or
+    # segments' wall-clock spans disagree with their playing time (and players skip).
+    clock = WallClock(max_lag=2.0)
+    estimates = []
+    for i in range(25 * 120):
+        captured = 0.04 * i
+        read_at = (int(captured / 0.5) + 1) * 0.5 + 0.003
+        estimates.append(clock.at(i * F, E + read_at).timestamp())
+    # stretches of 101 frames (4.04 s) starting at every frame after the first 10 s
+    for start in range(250, len(estimates) - 101):
+        assert abs(estimates[start + 101] - estimates[start] - 4.04) < 0.0005
+    assert clock.reanchored == 0
+
+
 def test_a_long_stall_reanchors_and_restart_never_goes_back() -> None:
     clock = WallClock(max_lag=2.0)
     assert close_to(clock.at(0, E), T)

@@ -7,6 +7,7 @@ import { formatDateTime, iso, t } from './common.js';
 
 const MediaSourceClass = window.ManagedMediaSource || window.MediaSource;
 const LOOKAHEAD_SECONDS = 6;
+const NEXT_PROBE_MS = 250;  // how far into the next segment "already loaded" is checked
 const KEEP_BEHIND = 60;
 const ORIGIN_MARGIN_MS = 12 * 3600 * 1000;
 
@@ -193,8 +194,11 @@ export class RecordedPlayer {
     // Ask for a moment just inside the next segment: header times are rounded to the
     // millisecond, and the exact start could still fall in the previous segment.
     const next = this.nextStart == null ? null : this.nextStart + 2;
+    // Loaded already? Look a little into it: a segment's wall-clock start can fall a few ms
+    // inside the previous segment's media (capture-time corrections), which would otherwise
+    // look like the next segment is there and it would never be asked for.
     if (next != null && ahead < LOOKAHEAD_SECONDS * 1000 * Math.max(1, this.rate)
-        && !this.hasFootageAt(next)) {
+        && !this.hasFootageAt(next + NEXT_PROBE_MS)) {
       this.load(next, false);
     }
     this.skipGap();
