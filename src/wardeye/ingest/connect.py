@@ -18,6 +18,7 @@ class StreamConnection(Protocol):
 
     url: str
     paced: bool
+    drains_on_stop: bool  # after finish(), packets() yields what was received, then ends
     codec: str
     width: int
     height: int
@@ -25,6 +26,8 @@ class StreamConnection(Protocol):
     parameter_sets: bytes
 
     def packets(self) -> Iterator[RawPacket]: ...
+
+    def finish(self) -> None: ...
 
     def close(self) -> None: ...
 
@@ -42,6 +45,7 @@ class RtspConnection:
     """An RTSP-over-TCP stream read by :class:`RtspClient`."""
 
     paced = False
+    drains_on_stop = True
 
     def __init__(
         self, url: str, options: SourceOptions, read_interval: Callable[[], float] | None = None
@@ -59,6 +63,9 @@ class RtspConnection:
     def packets(self) -> Iterator[RawPacket]:
         for data, ticks, keyframe in self._client.access_units():
             yield RawPacket(data, ticks, ticks, keyframe)
+
+    def finish(self) -> None:
+        self._client.finish()
 
     def close(self) -> None:
         self._client.close()

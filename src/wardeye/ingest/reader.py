@@ -83,6 +83,7 @@ class StreamReader:
         self._backoff = Backoff(reconnect)
         self._options = options
         self._stop = threading.Event()
+        self._conn: StreamConnection | None = None  # the open connection, for stop()
         self._epoch = 0
         self._normalizer = TimestampNormalizer()
         self._clock = WallClock()
@@ -94,8 +95,13 @@ class StreamReader:
         self._thread.start()
 
     def stop(self) -> None:
-        """Ask the thread to end; it does after the current read (at most the read timeout)."""
+        """Ask the thread to end; it does after the current read (at most the read timeout).
+        What the camera already sent is recorded first (own client: up to one read interval
+        waits in the socket)."""
         self._stop.set()
+        conn = self._conn
+        if conn is not None:
+            conn.finish()
 
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)
@@ -126,17 +132,22 @@ class StreamReader:
         run: _Run | None = None
         try:
             with open_connection(self.url, self._options, self._read_interval) as conn:
+                self._conn = conn
+                if self._stop.is_set():
+                    conn.finish()  # stopped while connecting
                 run = _Run(conn)
                 self._normalizer.restart()
                 self._normalizer.expect_fps(conn.fps)
                 self._clock.restart()
                 for raw in conn.packets():
-                    if self._stop.is_set():
+                    if self._stop.is_set() and not conn.drains_on_stop:
                         break
                     self._handle(run, raw)
             reason = "stream ended"
         except Exception as exc:  # every failure is a reason to reconnect, never to die
             reason = describe_error(exc, self.url)
+        finally:
+            self._conn = None
         if run is not None and run.info is not None:
             self._fanout.closed(CLOSED_STOPPED if self._stop.is_set() else reason)
         started = None if run is None else run.started

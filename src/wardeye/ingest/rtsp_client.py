@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -210,6 +211,7 @@ class RtspClient:
         self._read_timeout = read_timeout
         self._interval = read_interval if callable(read_interval) else lambda: read_interval
         self._busy_read = RECV_BYTES  # a read this big means the camera outpaces the pauses
+        self._finishing = threading.Event()
         self._cseq = 0
         self._session = ""
         self._keepalive_every = 30.0
@@ -303,8 +305,10 @@ class RtspClient:
         scale = 90000 / self.track.clock_rate
         next_keepalive = time.monotonic() + self._keepalive_every
         while True:
+            finishing = self._finishing.is_set()
             try:
-                data = self._sock.recv(RECV_BYTES)  # the only copy of the packets' bytes
+                # the only copy of the packets' bytes
+                data = self._drain() if finishing else self._sock.recv(RECV_BYTES)
             except TimeoutError:
                 raise TimeoutError("timed out") from None
             if not data:
@@ -316,12 +320,32 @@ class RtspClient:
                 for unit in depacketizer.push(payload):
                     ticks = unwrap(unit.timestamp)
                     yield unit.data, int(ticks * scale), unit.keyframe
+            if finishing:
+                return
             now = time.monotonic()
             if now >= next_keepalive:
                 self._send(self._keepalive_method, self.url)
                 next_keepalive = now + self._keepalive_every
             if len(data) < self._busy_read:
-                time.sleep(self._interval())  # let the next batch gather in the kernel
+                self._finishing.wait(self._interval())  # let the next batch gather
+
+    def finish(self) -> None:
+        """End :meth:`access_units` soon, after handing over what the camera already sent (up
+        to a read interval of footage waits in the socket). Safe from another thread."""
+        self._finishing.set()
+
+    def _drain(self) -> bytes:
+        """Everything the socket holds now, without waiting for more."""
+        chunks: list[bytes] = []
+        self._sock.setblocking(False)
+        try:
+            while chunk := self._sock.recv(RECV_BYTES):
+                chunks.append(chunk)
+        except (BlockingIOError, InterruptedError):
+            pass
+        finally:
+            self._sock.settimeout(self._read_timeout)
+        return b"".join(chunks)
 
     def close(self) -> None:
         try:

@@ -84,6 +84,11 @@ def _to_ticks(value: int | None, time_base: Fraction) -> int | None:
 class Connection:
     """One open stream. Use as a context manager; iterate :meth:`packets` until it ends."""
 
+    drains_on_stop = False  # a stop ends it at the next packet (FFmpeg reads as data comes)
+
+    def finish(self) -> None:
+        """Nothing to hand over: FFmpeg passes packets on as they arrive."""
+
     def __init__(self, url: str, options: SourceOptions) -> None:
         self.url = url
         self.paced = is_file_source(url)

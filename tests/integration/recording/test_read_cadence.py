@@ -81,3 +81,42 @@ def test_reads_in_batches_unless_someone_watches(rtsp_server_session: RtspSimula
     finally:
         reader.stop()
         reader.join(15)
+
+
+class LastCapture(Arrivals):
+    """Also keeps the capture time of the last packet."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_at: float | None = None
+
+    def packet(self, packet: MediaPacket) -> None:
+        super().packet(packet)
+        self.last_at = packet.at.timestamp()
+
+
+def test_a_stop_still_records_what_the_camera_already_sent(
+    rtsp_server_session: RtspSimulator,
+) -> None:
+    fanout = FanOut("drain")
+    sink = LastCapture()
+    fanout.attach(sink, "probe", max_queue=1000)
+    options = SourceOptions(read_interval=1.0)
+    reader = StreamReader(1, "main", rtsp_server_session.url("cam720"), fanout,
+                          HealthTracker(), ReconnectConfig(), options)  # fmt: skip
+    reader.start()
+    try:
+        deadline = time.monotonic() + 15
+        while len(sink.take()) < 30 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # Wait for a batch to land, then stop 0.8 s later: most of a read interval of footage
+        # is then waiting in the socket.
+        while not sink.take():
+            time.sleep(0.01)
+        time.sleep(0.8)
+        stopped_at = time.time()
+    finally:
+        reader.stop()
+        assert reader.join(15)
+    assert sink.last_at is not None
+    assert stopped_at - sink.last_at < 0.3, "the footage waiting in the socket was dropped"
