@@ -54,11 +54,16 @@ def test_recorder_keeps_recording_on_a_full_disk(
     assert asked, "the disk never filled"
     assert states == {"online"}
     indexed: set[str] = set()
+    disk_full_gaps = 0
     for cam in cams:
         rows = segments(catalog, cam)
         check_playable(small_disk, rows)
         indexed |= {r.path for r in rows}
         assert rows[-1].end.timestamp() > time.time() - 10  # still recording at the end
-        assert any(g.reason == GAP_DISK_FULL for g in gaps(catalog, cam)) or len(asked) < 2
+        disk_full_gaps += sum(g.reason == GAP_DISK_FULL for g in gaps(catalog, cam))
+    # Every request for room follows a write that failed, and that camera's lost seconds are a
+    # "disk full" gap. Which camera hits the full disk is a race (one camera may find room
+    # freed for the other every time), so the gaps are counted over both.
+    assert disk_full_gaps >= 1
     assert {stored_path(small_disk, p) for p in small_disk.rglob("*.mp4")} == indexed
     assert not list(small_disk.rglob("*.partial"))

@@ -89,10 +89,14 @@ class LastCapture(Arrivals):
     def __init__(self) -> None:
         super().__init__()
         self.last_at: float | None = None
+        self.closed = threading.Event()
 
     def packet(self, packet: MediaPacket) -> None:
         super().packet(packet)
         self.last_at = packet.at.timestamp()
+
+    def stream_closed(self, reason: str) -> None:
+        self.closed.set()  # after every packet the reader handed over
 
 
 def test_a_stop_still_records_what_the_camera_already_sent(
@@ -118,5 +122,6 @@ def test_a_stop_still_records_what_the_camera_already_sent(
     finally:
         reader.stop()
         assert reader.join(15)
+    assert sink.closed.wait(15), "the sink's delivery thread never got to the end"
     assert sink.last_at is not None
     assert stopped_at - sink.last_at < 0.3, "the footage waiting in the socket was dropped"
