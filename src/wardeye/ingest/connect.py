@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Protocol, Self
 
+from wardeye.core.closing import Closing
 from wardeye.ingest.rtsp_client import RtspClient
 from wardeye.ingest.sources import Connection, RawPacket, SourceOptions, is_file_source
 
@@ -41,7 +42,7 @@ class StreamConnection(Protocol):
     ) -> None: ...
 
 
-class RtspConnection:
+class RtspConnection(Closing):
     """An RTSP-over-TCP stream read by :class:`RtspClient`."""
 
     paced = False
@@ -69,17 +70,6 @@ class RtspConnection:
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def uses_own_rtsp_client(url: str, options: SourceOptions) -> bool:

@@ -20,10 +20,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Self
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from wardeye.core.closing import Closing
 from wardeye.ingest.rtp import (
     START_CODE,
     Depacketizer,
@@ -193,7 +192,7 @@ def _control_url(control: str, base: str) -> str:
     return base.rstrip("/") + "/" + control.lstrip("/")
 
 
-class RtspClient:
+class RtspClient(Closing):
     """One RTSP session over TCP. Use as a context manager; iterate :meth:`access_units`."""
 
     def __init__(
@@ -356,17 +355,6 @@ class RtspClient:
             pass
         finally:
             self._sock.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _receive_room(sock: socket.socket) -> int:

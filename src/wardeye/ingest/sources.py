@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
-from typing import Literal, Self
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 import av
@@ -23,6 +22,7 @@ import av.container
 import av.error
 import av.video.stream
 
+from wardeye.core.closing import Closing
 from wardeye.core.redact import redact_url
 from wardeye.ingest.nal import SUPPORTED_CODECS, is_annexb, parameter_sets
 from wardeye.ingest.packets import CLOCK_RATE
@@ -81,7 +81,7 @@ def _to_ticks(value: int | None, time_base: Fraction) -> int | None:
     return value * time_base.numerator * CLOCK_RATE // time_base.denominator
 
 
-class Connection:
+class Connection(Closing):
     """One open stream. Use as a context manager; iterate :meth:`packets` until it ends."""
 
     drains_on_stop = False  # a stop ends it at the next packet (FFmpeg reads as data comes)
@@ -162,14 +162,3 @@ class Connection:
 
     def close(self) -> None:
         self._container.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
