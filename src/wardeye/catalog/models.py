@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -33,7 +34,7 @@ NAMING = {
 AREA_LEVELS = ("province", "district", "commune", "village")
 CAMERA_KINDS = ("public", "household")
 CONSENT_TIERS = ("registry", "on_request", "live")
-ROLE_NAMES = ("admin", "investigator", "officer", "household", "viewer")
+ROLE_NAMES = ("admin", "commander", "investigator", "officer", "viewer", "owner")
 STREAMS = ("main", "sub")
 
 
@@ -92,6 +93,10 @@ class Camera(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     retention_days: Mapped[float | None] = mapped_column(Float)
     description: Mapped[str | None] = mapped_column(Text)
+    owner_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
 
@@ -106,7 +111,8 @@ class Role(Base):
 
 
 class User(Base):
-    """A person who logs in. ``area_id`` scopes what they may see (None: every area)."""
+    """A person who signs in. The areas in ``user_areas`` (and everything below them) scope
+    what they may see; a user bound to no area sees every area, an owner only their cameras."""
 
     __tablename__ = "users"
 
@@ -115,9 +121,29 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(ForeignKey("roles.name", ondelete="RESTRICT"))
-    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    areas: Mapped[list[UserArea]] = relationship(
+        cascade="all, delete-orphan", order_by="UserArea.area_id", lazy="selectin"
+    )
+
+    @property
+    def area_ids(self) -> list[int]:
+        return [link.area_id for link in self.areas]
+
+
+class UserArea(Base):
+    """One area a user is bound to; they see it and everything below it."""
+
+    __tablename__ = "user_areas"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("areas.id", ondelete="RESTRICT"), primary_key=True
+    )
 
 
 class Segment(Base):

@@ -23,3 +23,7 @@ class InvalidInput(WardEyeError):
 
 class ConfigError(WardEyeError):
     pass
+
+
+class Forbidden(WardEyeError):
+    """The object is visible but this action on it needs a permission the principal lacks."""

@@ -1,0 +1,1 @@
+"""Append-only audit trail: hash-chained entries, signed checkpoints, verification."""

@@ -1,0 +1,1 @@
+"""Privacy masks: polygons blacked out of every picture for viewers without the unmask right."""

@@ -1,0 +1,1 @@
+"""Sign-in hardening: throttling and lockout, server-side sessions, second factor, API tokens."""
