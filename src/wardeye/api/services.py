@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from wardeye.access.policy import AccessPolicy
 from wardeye.analytics.store import EventStore
 from wardeye.live.footage import FootageIndex
 from wardeye.live.hub import LiveHub
@@ -19,6 +20,7 @@ from wardeye.registry.users import UserService
 
 @dataclass(frozen=True)
 class ApiServices:
+    access: AccessPolicy
     areas: AreaRegistry
     cameras: CameraRegistry
     importer: CameraImporter

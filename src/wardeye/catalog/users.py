@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wardeye.catalog.models import Role, User
+from wardeye.catalog.models import Role, User, UserArea
 
 
 def get(session: Session, user_id: int) -> User | None:
@@ -32,15 +32,18 @@ def add(
     password_hash: str,
     role: str,
     display_name: str = "",
-    area_id: int | None = None,
+    area_ids: Sequence[int] = (),
 ) -> User:
-    user = User(
-        username=username,
-        password_hash=password_hash,
-        role=role,
-        display_name=display_name,
-        area_id=area_id,
-    )
+    user = User(username=username, password_hash=password_hash, role=role)
+    user.display_name = display_name
+    user.areas = [UserArea(area_id=a) for a in sorted(set(area_ids))]
     session.add(user)
     session.flush()
     return user
+
+
+def set_areas(session: Session, user: User, area_ids: Sequence[int]) -> None:
+    wanted = sorted(set(area_ids))
+    if wanted != user.area_ids:
+        user.areas = [UserArea(area_id=a) for a in wanted]
+        session.flush()

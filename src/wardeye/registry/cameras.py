@@ -31,6 +31,8 @@ def camera_view(session: Session, camera: Camera) -> CameraView:
         enabled=camera.enabled,
         retention_days=camera.retention_days,
         description=camera.description,
+        owner_user_id=camera.owner_user_id,
+        verified=camera.verified,
         created_at=camera.created_at,
         updated_at=camera.updated_at,
     )

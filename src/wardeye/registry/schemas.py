@@ -134,6 +134,8 @@ class CameraView(BaseModel):
     enabled: bool
     retention_days: float | None
     description: str | None
+    owner_user_id: int | None = Field(None, description="The household owner's account.")
+    verified: bool = Field(True, description="An admin checked a self-registered camera.")
     created_at: datetime
     updated_at: datetime
 
@@ -165,12 +167,32 @@ class AreaView(BaseModel):
     retention_days: float | None
 
 
+ROLE_HELP = "admin, commander, investigator, officer, viewer or owner (a household camera's)."
+
+
 class UserCreate(Strict):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=8, max_length=256)
-    role: str = Field(description="admin, investigator, officer, household or viewer.")
+    role: str = Field(description=ROLE_HELP)
     display_name: str = Field("", max_length=200)
-    area_id: int | None = Field(None, description="Limit to this area's subtree; none: all.")
+    area_ids: list[int] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Areas the user is bound to (and everything below them); none: all areas.",
+    )
+
+
+class UserUpdate(Strict):
+    """Only the fields given are changed."""
+
+    role: str | None = Field(None, description=ROLE_HELP)
+    display_name: str | None = Field(None, max_length=200)
+    area_ids: list[int] | None = Field(None, max_length=100)
+    active: bool | None = None
+
+
+class PasswordReset(Strict):
+    password: str = Field(min_length=8, max_length=256)
 
 
 class UserView(BaseModel):
@@ -178,5 +200,5 @@ class UserView(BaseModel):
     username: str
     display_name: str
     role: str
-    area_id: int | None
+    area_ids: list[int]
     active: bool
