@@ -60,12 +60,17 @@ def _resolve_area(session: Session, spec: str) -> Area:
     return parent
 
 
-def _row_to_input(session: Session, row: dict[str, str]) -> CameraCreate:
+def _row_to_input(
+    session: Session, row: dict[str, str], allowed_area_ids: frozenset[int] | None = None
+) -> CameraCreate:
     values: dict[str, object] = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
     area_spec = str(values.pop("area", values.pop("area_id", "")))
     if not area_spec:
         raise WardEyeError("area (id or path like Tỉnh/Huyện/Xã) is required")
-    values["area_id"] = _resolve_area(session, area_spec).id
+    area = _resolve_area(session, area_spec)
+    if allowed_area_ids is not None and area.id not in allowed_area_ids:
+        raise WardEyeError(f"unknown area {area_spec!r}")  # outside the importer's areas
+    values["area_id"] = area.id
     if "enabled" in values:
         values["enabled"] = str(values["enabled"]).lower() in ("1", "true", "yes", "y", "có")
     return CameraCreate.model_validate(values)
@@ -87,7 +92,11 @@ class CameraImporter:
         self._db = db
         self._bus = bus
 
-    def import_csv(self, text: str, dry_run: bool = False) -> ImportReport:
+    def import_csv(
+        self, text: str, dry_run: bool = False, allowed_area_ids: frozenset[int] | None = None
+    ) -> ImportReport:
+        """``allowed_area_ids``: the importing admin's areas (None: every area); a row in any
+        other area is refused as if that area did not exist."""
         report = ImportReport()
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
         unknown = set(reader.fieldnames or []) - KNOWN_COLUMNS
@@ -105,7 +114,7 @@ class CameraImporter:
             for index, row in enumerate(reader, start=2):
                 name = (row.get("name") or "").strip()
                 try:
-                    data = _row_to_input(session, row)
+                    data = _row_to_input(session, row, allowed_area_ids)
                     if data.name in seen:
                         raise WardEyeError(f"duplicate name, also on row {seen[data.name]}")
                     if camera_repo.get_by_name(session, data.name) is not None:
