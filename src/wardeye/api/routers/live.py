@@ -8,7 +8,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, WebSocket, status
@@ -16,19 +18,27 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
-from wardeye.api.auth import SESSION_USER_KEY, CurrentUser, Services
+from wardeye.access.permissions import Permission
+from wardeye.access.principal import Principal
+from wardeye.api.auth import Services
+from wardeye.api.guard import Allow, AllowSocket
+from wardeye.api.params import CameraId
 from wardeye.api.services import ApiServices
-from wardeye.core.errors import NotFound
+from wardeye.audit.records import AuditAction
+from wardeye.core.bounds import MAX_ID
+from wardeye.core.errors import Forbidden, NotFound
+from wardeye.live.broadcaster import LiveBroadcaster, LiveState
 from wardeye.live.feed import LiveFeed
 from wardeye.live.hub import LiveHub, StreamUnavailable
 from wardeye.live.messages import Fragment, InitSegment, StreamStatus
 from wardeye.live.snapshot import SnapshotMaker
-from wardeye.registry.schemas import CameraView, UserView
+from wardeye.registry.schemas import CameraView
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/live", tags=["live"])
 StreamName = Literal["main", "sub"]
 MJPEG_BOUNDARY = "wardeyeframe"
+Watcher = Annotated[Principal, Allow(Permission.VIEW_LIVE)]
 
 
 def _hub(services: ApiServices) -> LiveHub:
@@ -37,25 +47,19 @@ def _hub(services: ApiServices) -> LiveHub:
     return services.live
 
 
-def visible_camera(
-    services: ApiServices, user: UserView, camera_id: int, allow_disabled: bool = False
+def live_camera(
+    services: ApiServices,
+    principal: Principal,
+    camera_id: int,
+    action: AuditAction | None,
+    stream: str,
 ) -> CameraView:
-    """The camera if this user may see its video: within the user's area (else 404, like the
-    camera API) and, for a household camera, shared live by its owner (else 403)."""
-    try:
-        camera = services.cameras.get(camera_id)
-    except NotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera with id {camera_id}") from None
-    if user.area_id is not None and not services.areas.within(camera.area_id, user.area_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera with id {camera_id}")
-    if camera.kind == "household" and camera.consent_tier != "live":
-        # The owner shares only the location (registry) or footage per approved request.
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            f"the owner of {camera.name!r} has not agreed to share its video (consent tier "
-            f"{camera.consent_tier})",
-        )
-    if not camera.enabled and not allow_disabled:
+    """The camera if this principal may watch it live (the policy decides and audits), and it
+    is enabled (else 409)."""
+    camera = services.access.camera(
+        principal, Permission.VIEW_LIVE, camera_id, action=action, detail={"stream": stream}
+    )
+    if not camera.enabled:
         raise HTTPException(status.HTTP_409_CONFLICT, f"camera {camera.name!r} is disabled")
     return camera
 
@@ -66,16 +70,18 @@ def pick_stream(camera: CameraView, wanted: str) -> str:
 
 
 @router.get("/status")
-def live_status(services: Services, _: CurrentUser) -> list[dict[str, Any]]:
-    """Each attached live stream: state, codec, size, viewers, last packet."""
-    return [vars(state) for state in _hub(services).states()]
+def live_status(services: Services, principal: Watcher) -> list[LiveState]:
+    """Each attached live stream of a camera this principal may watch: state, codec, size,
+    viewers, last packet."""
+    visible = services.access.camera_ids(principal, Permission.VIEW_LIVE)
+    return [state for state in _hub(services).states() if state.camera_id in visible]
 
 
 @router.get("/{camera_id}/snapshot.jpg")
 async def snapshot(
-    camera_id: int, services: Services, user: CurrentUser, stream: StreamName = "sub"
+    camera_id: CameraId, services: Services, principal: Watcher, stream: StreamName = "sub"
 ) -> Response:
-    camera = visible_camera(services, user, camera_id)
+    camera = live_camera(services, principal, camera_id, AuditAction.SNAPSHOT, stream)
     try:
         maker = _hub(services).snapshots(camera.id, pick_stream(camera, stream))
     except StreamUnavailable as exc:
@@ -98,29 +104,34 @@ async def _first_picture(maker: SnapshotMaker, wait_seconds: float = 4.0) -> byt
 
 @router.get("/{camera_id}/mjpeg")
 async def mjpeg(
-    camera_id: int,
+    camera_id: CameraId,
     request: Request,
     services: Services,
-    user: CurrentUser,
+    principal: Watcher,
     stream: StreamName = "sub",
     fps: Annotated[float, Query(gt=0, le=10)] = 4.0,
 ) -> StreamingResponse:
     """multipart/x-mixed-replace JPEG stream: the fallback for browsers without MSE."""
-    camera = visible_camera(services, user, camera_id)
+    camera = live_camera(services, principal, camera_id, AuditAction.LIVE_START, stream)
     try:
         maker = _hub(services).snapshots(camera.id, pick_stream(camera, stream))
     except StreamUnavailable as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
 
+    started = time.monotonic()
+
     async def frames() -> AsyncIterator[bytes]:
         last: bytes | None = None
-        while not await request.is_disconnected():
-            jpeg = await run_in_threadpool(maker.jpeg)
-            if jpeg is not None and jpeg is not last:
-                last = jpeg
-                head = f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                yield (head + f"Content-Length: {len(jpeg)}\r\n\r\n").encode() + jpeg + b"\r\n"
-            await asyncio.sleep(1.0 / fps)
+        try:
+            while not await request.is_disconnected():
+                jpeg = await run_in_threadpool(maker.jpeg)
+                if jpeg is not None and jpeg is not last:
+                    last = jpeg
+                    head = f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
+                    yield (head + f"Content-Length: {len(jpeg)}\r\n\r\n").encode() + jpeg + b"\r\n"
+                await asyncio.sleep(1.0 / fps)
+        finally:
+            _record_stop(services, principal, camera.id, "mjpeg", started)
 
     return StreamingResponse(
         frames(),
@@ -129,41 +140,72 @@ async def mjpeg(
     )
 
 
-def _ws_user(websocket: WebSocket, services: ApiServices) -> UserView | None:
-    user_id = websocket.session.get(SESSION_USER_KEY)
-    if not isinstance(user_id, int):
-        return None
-    user = services.users.get(user_id)
-    return user if user is not None and user.active else None
-
-
 @router.websocket("/{camera_id}/ws")
-async def live_socket(websocket: WebSocket, camera_id: int, stream: str = "sub") -> None:
+async def live_socket(
+    websocket: WebSocket,
+    camera_id: int,
+    principal: Annotated[Principal | None, AllowSocket(Permission.VIEW_LIVE)],
+    stream: str = "sub",
+) -> None:
     """Text frames are JSON ({"type": "init"|"status", ...}); binary frames are fMP4: the init
-    segment right after an "init" message, then moof+mdat fragments."""
+    segment right after an "init" message, then moof+mdat fragments. A refused socket is
+    accepted and closed with 4401 (sign in), 4403 (not allowed) or 4404 (no such camera), so
+    the page can tell why."""
     services: ApiServices = websocket.app.state.services
-    user = _ws_user(websocket, services)
-    if user is None:
-        await websocket.close(code=4401, reason="log in first")
-        return
-    try:
-        camera = visible_camera(services, user, camera_id)
-        broadcaster = _hub(services).broadcaster(camera.id, pick_stream(camera, stream))
-    except (HTTPException, StreamUnavailable) as exc:
-        code = 4403 if getattr(exc, "status_code", 404) == 403 else 4404
-        await websocket.close(code=code, reason=str(getattr(exc, "detail", exc))[:120])
-        return
     await websocket.accept()
+    opened = _open_socket(services, principal, camera_id, stream)
+    if isinstance(opened, SocketRefusal):
+        await websocket.close(code=opened.code, reason=opened.reason[:120])
+        return
+    camera, broadcaster = opened
+    assert principal is not None
     feed = LiveFeed(asyncio.get_running_loop())
     broadcaster.add_feed(feed)
+    started = time.monotonic()
     try:
         await _pump(websocket, feed, camera, broadcaster.stream)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
         broadcaster.remove_feed(feed)
+        _record_stop(services, principal, camera.id, broadcaster.stream, started)
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close()
+
+
+@dataclass(frozen=True)
+class SocketRefusal:
+    code: int  # 4401 sign in, 4403 not allowed, 4404 no such camera/stream, 4409 disabled
+    reason: str
+
+
+def _open_socket(
+    services: ApiServices, principal: Principal | None, camera_id: int, stream: str
+) -> tuple[CameraView, LiveBroadcaster] | SocketRefusal:
+    if principal is None:
+        return SocketRefusal(4401, "log in first")
+    if not principal.can(Permission.VIEW_LIVE):
+        return SocketRefusal(4403, f"your role ({principal.role}) may not view_live")
+    if not 1 <= camera_id <= MAX_ID:
+        return SocketRefusal(4404, f"no camera with id {camera_id}")
+    try:
+        camera = live_camera(services, principal, camera_id, AuditAction.LIVE_START, stream)
+        return camera, _hub(services).broadcaster(camera.id, pick_stream(camera, stream))
+    except (NotFound, StreamUnavailable) as exc:
+        return SocketRefusal(4404, str(exc))
+    except Forbidden as exc:
+        return SocketRefusal(4403, str(exc))
+    except HTTPException as exc:
+        return SocketRefusal(4409 if exc.status_code == 409 else 4503, str(exc.detail))
+
+
+def _record_stop(
+    services: ApiServices, principal: Principal, camera_id: int, stream: str, started: float
+) -> None:
+    services.access.record(principal, AuditAction.LIVE_STOP, camera_id=camera_id,
+                           object_type="camera", object_id=str(camera_id),
+                           detail={"stream": stream,
+                                   "seconds": round(time.monotonic() - started, 1)})  # fmt: skip
 
 
 async def _pump(websocket: WebSocket, feed: LiveFeed, camera: CameraView, stream: str) -> None:
