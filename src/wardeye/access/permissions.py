@@ -33,6 +33,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
     VIEW_OWN_ACCESS = "view_own_access"  # an owner reads who accessed their cameras
+    SET_CONSENT = "set_consent"  # change a household camera's consent tier (owner, admin)
 
 
 _WATCH = frozenset(
@@ -43,7 +44,7 @@ _WATCH = frozenset(
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.ADMIN: _WATCH
     | {Permission.SEARCH, Permission.MANAGE_CAMERAS, Permission.MANAGE_AREAS}
-    | {Permission.MANAGE_USERS, Permission.READ_AUDIT},
+    | {Permission.MANAGE_USERS, Permission.READ_AUDIT, Permission.SET_CONSENT},
     Role.COMMANDER: _WATCH
     | {Permission.SEARCH, Permission.EXPORT, Permission.APPROVE_EXPORT, Permission.UNMASK}
     | {Permission.READ_AUDIT},
@@ -52,15 +53,17 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.SIGNED_IN, Permission.VIEW_MAP, Permission.VIEW_LIVE}),
     Role.OWNER: frozenset(
         {Permission.SIGNED_IN, Permission.VIEW_MAP, Permission.VIEW_LIVE,
-         Permission.VIEW_RECORDED, Permission.VIEW_EVENTS, Permission.VIEW_OWN_ACCESS}
+         Permission.VIEW_RECORDED, Permission.VIEW_EVENTS, Permission.VIEW_OWN_ACCESS,
+         Permission.SET_CONSENT}
     ),  # fmt: skip
 }
 
 # Permissions that touch a camera's pictures: refused for a household camera whose owner does
 # not share video, whoever asks (except the owner, for their own camera).
 VIDEO_PERMISSIONS = frozenset(
-    {Permission.VIEW_LIVE, Permission.VIEW_RECORDED, Permission.EXPORT, Permission.SEARCH}
-)
+    {Permission.VIEW_LIVE, Permission.VIEW_RECORDED, Permission.VIEW_EVENTS, Permission.EXPORT,
+     Permission.SEARCH}
+)  # fmt: skip
 
 # Roles whose accounts must have a second factor when the site policy asks for it.
 SENSITIVE_PERMISSIONS = frozenset({Permission.EXPORT, Permission.UNMASK})

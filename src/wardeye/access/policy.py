@@ -19,9 +19,12 @@ from wardeye.catalog import areas as area_repo
 from wardeye.catalog.database import Database
 from wardeye.catalog.models import Camera
 from wardeye.core.consent import video_shared
-from wardeye.core.errors import Forbidden, NotFound
+from wardeye.core.errors import Forbidden, NotFound, ReasonRequired
 from wardeye.registry.cameras import CameraRegistry
 from wardeye.registry.schemas import CameraView, UserView
+
+
+REASON_REQUIRED_BY_DEFAULT = frozenset({Permission.VIEW_RECORDED, Permission.SEARCH})
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,28 @@ class Footage:
 
 
 class AccessPolicy:
-    def __init__(self, db: Database, cameras: CameraRegistry, audit: AuditSink) -> None:
+    def __init__(
+        self,
+        db: Database,
+        cameras: CameraRegistry,
+        audit: AuditSink,
+        reason_required_for: frozenset[Permission] = REASON_REQUIRED_BY_DEFAULT,
+    ) -> None:
         self._db = db
         self._cameras = cameras
         self._audit = audit
+        self._reason_required_for = reason_required_for
+
+    def reason_needed(self, permission: Permission) -> bool:
+        return permission in self._reason_required_for
+
+    def check_reason(self, permission: Permission, reason: str | None) -> str | None:
+        """Recorded playback and search need a stated reason by default (the web app asks
+        once per viewing session); live view of public cameras needs none."""
+        reason = (reason or "").strip() or None
+        if reason is None and self.reason_needed(permission):
+            raise ReasonRequired(f"say why you need this ({permission.value}): a reason is required")
+        return reason
 
     # -- who is asking ------------------------------------------------------------------------
 

@@ -8,7 +8,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from wardeye.core.errors import Conflict, Forbidden, InvalidInput, NotFound, WardEyeError
+from wardeye.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ReasonRequired,
+    WardEyeError,
+)
 
 
 def _plain(errors: list[dict[str, Any]]) -> str:
@@ -26,6 +33,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(ReasonRequired)
+    async def _reason(_: Request, exc: ReasonRequired) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "reason_required": True}, status_code=428)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:

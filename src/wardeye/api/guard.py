@@ -79,3 +79,19 @@ def Public() -> Any:  # noqa: N802
         return principal_or_none(conn)
 
     return _declared(anyone, Permission.PUBLIC)
+
+
+def AllowPage(permission: Permission) -> Any:  # noqa: N802
+    """For web pages: someone not signed in is sent to the login page instead of a 401."""
+
+    def allowed(conn: HTTPConnection) -> Principal:
+        principal = principal_or_none(conn)
+        if principal is None:
+            raise HTTPException(status.HTTP_303_SEE_OTHER, headers={"Location": "/login"})
+        if not principal.can(permission):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"your role ({principal.role}) may not {permission}"
+            )
+        return principal
+
+    return _declared(allowed, permission)

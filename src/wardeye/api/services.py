@@ -8,26 +8,29 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from wardeye.access.administration import Administration
 from wardeye.access.policy import AccessPolicy
 from wardeye.analytics.store import EventStore
+from wardeye.audit.records import AuditSink
 from wardeye.live.footage import FootageIndex
 from wardeye.live.hub import LiveHub
+from wardeye.recording.health import CameraHealth
 from wardeye.registry.areas import AreaRegistry
-from wardeye.registry.camera_import import CameraImporter
 from wardeye.registry.cameras import CameraRegistry
 from wardeye.registry.users import UserService
 
 
 @dataclass(frozen=True)
 class ApiServices:
-    access: AccessPolicy
+    access: AccessPolicy  # who may do what; writes the audit
+    admin: Administration  # guarded changes to cameras, areas, users
+    audit: AuditSink
     areas: AreaRegistry
     cameras: CameraRegistry
-    importer: CameraImporter
     users: UserService
     site_name: str = "WardEye"
     timezone: str = "Asia/Ho_Chi_Minh"
-    camera_health: Callable[[], Sequence[Any]] = field(default=lambda: [])
+    camera_health: Callable[[], Sequence[CameraHealth]] = field(default=lambda: [])
     secure_cookies: bool = False
     map_settings: dict[str, Any] = field(default_factory=dict)  # tiles/overlay for the map page
     map_overlay: Path | None = None  # operator's map picture, served at /map/overlay
@@ -38,3 +41,4 @@ class ApiServices:
         default=lambda camera_id, start, end: []
     )
     events: EventStore | None = None  # analytics events and zones
+    reason_required: frozenset[str] = frozenset({"view_recorded", "search"})

@@ -27,3 +27,7 @@ class ConfigError(WardEyeError):
 
 class Forbidden(WardEyeError):
     """The object is visible but this action on it needs a permission the principal lacks."""
+
+
+class ReasonRequired(Forbidden):
+    """The site's policy wants a reason (and maybe a case number) before this access."""

@@ -14,11 +14,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from wardeye.api.auth import SESSION_USER_KEY, Services, current_user_or_none
+from wardeye.access.permissions import Permission
+from wardeye.access.principal import Principal
+from wardeye.api.auth import SESSION_USER_KEY, Services
+from wardeye.api.guard import AllowPage, Public
 from wardeye.api.services import ApiServices
 from wardeye.catalog.models import EVENT_KINDS
 from wardeye.config.models import MapConfig
-from wardeye.registry.schemas import UserView
 from wardeye.web.i18n import STRINGS, pick_language
 from wardeye.web.timefmt import format_local
 
@@ -51,13 +53,13 @@ def _render(
 ) -> HTMLResponse:
     lang = _language(request)
     zone = viewer_zone(request, services.timezone)
-    user: UserView | None = context.get("user")
+    user: Principal | None = context.get("user")
     client = {
         "lang": lang,
         "tz": zone,
         "page": page,
         "strings": STRINGS[lang],
-        "user": None if user is None else {"name": user.username, "role": user.role},
+        "user": None if user is None else _client_user(user),
         **context.pop("client", {}),
     }
     response = TEMPLATES.TemplateResponse(
@@ -81,7 +83,9 @@ def _render(
 
 
 @router.get("/login")
-def login_page(request: Request, services: Services) -> Response:
+def login_page(
+    request: Request, services: Services, _: Annotated[Principal | None, Public()]
+) -> Response:
     return _render(request, "login.html", services, page="login", error=None)
 
 
@@ -91,6 +95,7 @@ def login_form(
     services: Services,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
+    _: Annotated[Principal | None, Public()],
 ) -> Response:
     user = services.users.authenticate(username, password)
     if user is None:
@@ -103,39 +108,58 @@ def login_form(
 
 
 @router.post("/logout")
-def logout_form(request: Request) -> Response:
+def logout_form(request: Request, _: Annotated[Principal | None, Public()]) -> Response:
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+def _client_user(principal: Principal) -> dict[str, Any]:
+    """What the page's scripts may know of the viewer: name, role and what it may do."""
+    allowed = sorted(p.value for p in principal.permissions)
+    return {"name": principal.username, "role": principal.role, "permissions": allowed}
 
 
 def _states(services: ApiServices) -> dict[int, str]:
     states: dict[int, str] = {}
     for health in services.camera_health():
-        if getattr(health, "stream", "main") == "main":
-            states[health.camera_id] = getattr(health, "state", "unknown")
+        if health.stream == "main":
+            states[health.camera_id] = health.state
     return states
 
 
 def _page(
-    request: Request, services: ApiServices, template: str, page: str, **extra: Any
+    request: Request,
+    services: ApiServices,
+    principal: Principal,
+    template: str,
+    page: str,
+    **extra: Any,
 ) -> Response:
-    user = current_user_or_none(request, services)
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    cameras = services.cameras.list(area_id=user.area_id)
+    """A page for a signed-in principal, with the cameras they may see and, per camera, what
+    they may do (flags precomputed by the access policy; templates never re-derive it)."""
+    cameras = services.access.cameras(principal, Permission.VIEW_MAP)
+    flags = {c.id: services.access.flags(principal, c) for c in cameras}
     return _render(
-        request, template, services, page=page, user=user, cameras=cameras,
-        states=_states(services), **extra,
+        request, template, services, page=page, user=principal, cameras=cameras,
+        flags=flags, states=_states(services), **extra,
     )  # fmt: skip
 
 
 @router.get("/")
-def map_page(request: Request, services: Services) -> Response:
+def map_page(
+    request: Request,
+    services: Services,
+    principal: Annotated[Principal, AllowPage(Permission.VIEW_MAP)],
+) -> Response:
     """Home: the map of cameras with their status, and the same cameras as a list."""
-    areas = [{"id": a.id, "name": a.name, "parent_id": a.parent_id} for a in services.areas.list()]
+    areas = [
+        {"id": a.id, "name": a.name, "parent_id": a.parent_id}
+        for a in services.admin.areas(principal)
+    ]
     return _page(
-        request, services, "map.html", "map", client={"map": services.map_settings, "areas": areas}
-    )
+        request, services, principal, "map.html", "map",
+        client={"map": services.map_settings, "areas": areas},
+    )  # fmt: skip
 
 
 def map_settings(config: MapConfig) -> dict[str, Any]:
@@ -153,9 +177,9 @@ def map_settings(config: MapConfig) -> dict[str, Any]:
 
 
 @router.get("/map/overlay")
-def map_overlay(request: Request, services: Services) -> Response:
-    if current_user_or_none(request, services) is None:
-        return Response(status_code=401)
+def map_overlay(
+    services: Services, _: Annotated[Principal, AllowPage(Permission.VIEW_MAP)]
+) -> Response:
     path = services.map_overlay
     if path is None or not path.is_file():
         return Response(status_code=404)
@@ -163,44 +187,69 @@ def map_overlay(request: Request, services: Services) -> Response:
 
 
 @router.get("/live")
-def live_page(request: Request, services: Services) -> Response:
+def live_page(
+    request: Request,
+    services: Services,
+    principal: Annotated[Principal, AllowPage(Permission.VIEW_LIVE)],
+) -> Response:
     """Grid of several cameras (sub streams), or one camera (main stream) with ?camera=ID."""
-    return _page(request, services, "live.html", "live")
+    return _page(request, services, principal, "live.html", "live")
 
 
 @router.get("/playback")
-def playback_page(request: Request, services: Services) -> Response:
-    return _page(request, services, "playback.html", "playback")
+def playback_page(
+    request: Request,
+    services: Services,
+    principal: Annotated[Principal, AllowPage(Permission.VIEW_RECORDED)],
+) -> Response:
+    """Recorded footage; the page asks for the reason once per viewing when the site's
+    policy wants one."""
+    reason = services.access.reason_needed(Permission.VIEW_RECORDED)
+    return _page(request, services, principal, "playback.html", "playback",
+                 client={"reason_required": reason})  # fmt: skip
 
 
 @router.get("/events")
-def events_page(request: Request, services: Services) -> Response:
+def events_page(
+    request: Request,
+    services: Services,
+    principal: Annotated[Principal, AllowPage(Permission.VIEW_EVENTS)],
+) -> Response:
     """Newest analytics events, and new ones as they happen (the page's script follows the
     Server-Sent Events feed); filters by camera and kind travel in the address."""
-    user = current_user_or_none(request, services)
-    cameras = [] if user is None else services.cameras.list(area_id=user.area_id)
+    cameras = services.access.cameras(principal, Permission.VIEW_EVENTS)
     names = {
-        c.id: {"name": c.name, "video": c.kind != "household" or c.consent_tier == "live"}
+        c.id: {"name": c.name, "video": services.access.flags(principal, c).recorded}
         for c in cameras
     }
     return _page(
-        request, services, "events.html", "events", kinds=EVENT_KINDS,
+        request, services, principal, "events.html", "events", kinds=EVENT_KINDS,
         client={"cameras": names, "kinds": list(EVENT_KINDS)},
     )  # fmt: skip
 
 
 @router.get("/health")
-def health_page(request: Request, services: Services) -> Response:
-    return _page(request, services, "health.html", "health")
+def health_page(
+    request: Request,
+    services: Services,
+    principal: Annotated[Principal, AllowPage(Permission.VIEW_HEALTH)],
+) -> Response:
+    return _page(request, services, principal, "health.html", "health")
 
 
 @router.get("/cameras")
-def cameras_page(request: Request, services: Services) -> Response:
-    return _page(request, services, "cameras.html", "cameras")
+def cameras_page(
+    request: Request,
+    services: Services,
+    principal: Annotated[Principal, AllowPage(Permission.VIEW_MAP)],
+) -> Response:
+    return _page(request, services, principal, "cameras.html", "cameras")
 
 
 @router.get("/manifest.webmanifest")
-def manifest(request: Request, services: Services) -> Response:
+def manifest(
+    request: Request, services: Services, _: Annotated[Principal | None, Public()]
+) -> Response:
     """PWA manifest: installable on a phone's home screen."""
     lang = _language(request)
     body = {
@@ -228,7 +277,7 @@ def manifest(request: Request, services: Services) -> Response:
 
 
 @router.get("/sw.js")
-def service_worker() -> Response:
+def service_worker(_: Annotated[Principal | None, Public()]) -> Response:
     """Served from the root so its scope is the whole app."""
     return FileResponse(
         WEB_DIR / "static" / "js" / "sw.js",

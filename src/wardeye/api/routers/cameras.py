@@ -1,108 +1,189 @@
-"""Camera registry over HTTP. Stream credentials are stored but never returned."""
+"""Camera registry over HTTP. Stream credentials are stored but never returned. Who may see or
+change which camera is the access policy's call (``services.access`` / ``services.admin``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
-from wardeye.api.auth import CurrentUser, Services, require_role
+from wardeye.access.permissions import Permission
+from wardeye.access.policy import CameraFlags
+from wardeye.access.principal import Principal
+from wardeye.api.auth import Services
+from wardeye.api.guard import Allow
+from wardeye.api.params import CameraId, IdQuery
 from wardeye.registry.camera_import import RowError
-from wardeye.registry.schemas import CameraCreate, CameraUpdate, CameraView, UserView
+from wardeye.registry.schemas import CameraCreate, CameraUpdate, CameraView, ConsentTier
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
-Admin = Annotated[UserView, Depends(require_role("admin"))]
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
-def _scoped_area(services: Services, user: UserView, area_id: int | None) -> int | None:
-    """Users bound to an area only ever see that area's subtree."""
-    if user.area_id is None:
-        return area_id
-    if area_id is None:
-        return user.area_id
-    if not services.areas.within(area_id, user.area_id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "that area is outside your own")
-    return area_id
+class VisibleCamera(CameraView):
+    """A camera with what the asking principal may do with it, precomputed by the policy so
+    the web app never re-derives consent or permissions."""
 
+    video_shared: bool
+    may_live: bool
+    may_play: bool
+    may_manage: bool
 
-def _visible(services: Services, user: UserView, camera: CameraView) -> CameraView:
-    if user.area_id is not None and not services.areas.within(camera.area_id, user.area_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera with id {camera.id}")
-    return camera
+    @classmethod
+    def of(cls, camera: CameraView, flags: CameraFlags) -> VisibleCamera:
+        return cls(**camera.model_dump(), video_shared=flags.video_shared, may_live=flags.live,
+                   may_play=flags.recorded, may_manage=flags.manage)  # fmt: skip
 
 
 @router.get("")
 def list_cameras(
     services: Services,
-    user: CurrentUser,
-    area_id: Annotated[int | None, Query(description="Area; includes areas inside it.")] = None,
+    principal: Annotated[Principal, Allow(Permission.VIEW_MAP)],
+    area_id: Annotated[IdQuery | None, Query(description="Area; includes areas inside it.")] = None,
     enabled: bool | None = None,
     kind: Literal["public", "household"] | None = None,
-) -> list[CameraView]:
-    return services.cameras.list(_scoped_area(services, user, area_id), enabled, kind)
+) -> list[VisibleCamera]:
+    """The cameras this principal may see (an area outside their own answers 404)."""
+    cameras = services.access.cameras(principal, Permission.VIEW_MAP)
+    if area_id is not None:
+        services.access.require_area(principal, area_id)
+        inside = {a.id for a in services.areas.list() if services.areas.within(a.id, area_id)}
+        cameras = [c for c in cameras if c.area_id in inside]
+    if enabled is not None:
+        cameras = [c for c in cameras if c.enabled is enabled]
+    if kind is not None:
+        cameras = [c for c in cameras if c.kind == kind]
+    return [VisibleCamera.of(c, services.access.flags(principal, c)) for c in cameras]
 
 
 @router.post("", status_code=201)
-def create_camera(body: CameraCreate, services: Services, user: Admin) -> CameraView:
-    _scoped_area(services, user, body.area_id)
-    return services.cameras.create(body)
+def create_camera(
+    body: CameraCreate,
+    services: Services,
+    principal: Annotated[Principal, Allow(Permission.MANAGE_CAMERAS)],
+) -> CameraView:
+    return services.admin.create_camera(principal, body)
 
 
 @router.get("/{camera_id}")
-def get_camera(camera_id: int, services: Services, user: CurrentUser) -> CameraView:
-    return _visible(services, user, services.cameras.get(camera_id))
+def get_camera(
+    camera_id: CameraId,
+    services: Services,
+    principal: Annotated[Principal, Allow(Permission.VIEW_MAP)],
+) -> VisibleCamera:
+    camera = services.access.camera(principal, Permission.VIEW_MAP, camera_id)
+    return VisibleCamera.of(camera, services.access.flags(principal, camera))
 
 
 @router.patch("/{camera_id}")
 def update_camera(
-    camera_id: int, body: CameraUpdate, services: Services, user: Admin
+    camera_id: CameraId,
+    body: CameraUpdate,
+    services: Services,
+    principal: Annotated[Principal, Allow(Permission.MANAGE_CAMERAS)],
 ) -> CameraView:
-    _visible(services, user, services.cameras.get(camera_id))
-    if body.area_id is not None:
-        _scoped_area(services, user, body.area_id)
-    return services.cameras.update(camera_id, body)
+    return services.admin.update_camera(principal, camera_id, body)
+
+
+class ConsentChange(BaseModel):
+    consent_tier: ConsentTier
+
+
+@router.post("/{camera_id}/consent")
+def set_consent(
+    camera_id: CameraId,
+    body: ConsentChange,
+    services: Services,
+    principal: Annotated[Principal, Allow(Permission.SET_CONSENT)],
+) -> CameraView:
+    """A household camera's owner (or an admin of its area) changes what it shares. Moving
+    away from ``live`` stops every open live viewer of it and its recording."""
+    return services.admin.set_consent(principal, camera_id, body.consent_tier)
 
 
 @router.post("/{camera_id}/disable")
-def disable_camera(camera_id: int, services: Services, user: Admin) -> CameraView:
-    _visible(services, user, services.cameras.get(camera_id))
-    return services.cameras.set_enabled(camera_id, False)
+def disable_camera(
+    camera_id: CameraId,
+    services: Services,
+    principal: Annotated[Principal, Allow(Permission.MANAGE_CAMERAS)],
+) -> CameraView:
+    return services.admin.set_enabled(principal, camera_id, False)
 
 
 @router.post("/{camera_id}/enable")
-def enable_camera(camera_id: int, services: Services, user: Admin) -> CameraView:
-    _visible(services, user, services.cameras.get(camera_id))
-    return services.cameras.set_enabled(camera_id, True)
+def enable_camera(
+    camera_id: CameraId,
+    services: Services,
+    principal: Annotated[Principal, Allow(Permission.MANAGE_CAMERAS)],
+) -> CameraView:
+    return services.admin.set_enabled(principal, camera_id, True)
 
 
 @router.delete("/{camera_id}", status_code=204)
-def delete_camera(camera_id: int, services: Services, user: Admin) -> None:
-    _visible(services, user, services.cameras.get(camera_id))
-    services.cameras.delete(camera_id)
+def delete_camera(
+    camera_id: CameraId,
+    services: Services,
+    principal: Annotated[Principal, Allow(Permission.MANAGE_CAMERAS)],
+) -> None:
+    services.admin.delete_camera(principal, camera_id)
+
+
+class ImportRowError(BaseModel):
+    row: int
+    name: str
+    message: str
+
+    @classmethod
+    def of(cls, error: RowError) -> ImportRowError:
+        return cls(row=error.row, name=error.name, message=error.message)
 
 
 class ImportResult(BaseModel):
     imported: list[str]
-    errors: list[dict[str, object]]
+    errors: list[ImportRowError]
 
 
-@router.post("/import", responses={422: {"description": "Rows with errors; nothing imported"}})
+@router.post(
+    "/import",
+    responses={
+        413: {"description": "Body over 10 MB"},
+        415: {"description": "Body is not text/csv"},
+        422: {"description": "Rows with errors; nothing imported"},
+    },
+)
 async def import_cameras(
-    request: Request, services: Services, _: Admin, dry_run: bool = False
+    request: Request,
+    services: Services,
+    principal: Annotated[Principal, Allow(Permission.MANAGE_CAMERAS)],
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Body is CSV text (UTF-8). All rows are checked; nothing is written unless all pass."""
-    raw = await request.body()
+    """Body is CSV text (UTF-8, ``Content-Type: text/csv``). All rows are checked; nothing is
+    written unless all pass. Runs off the event loop: a large file never stalls other requests."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "text/csv":  # not a type a cross-site form can send
+        raise HTTPException(415, "send the CSV as text/csv")
+    raw = await _body_up_to(request, MAX_IMPORT_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise HTTPException(422, "CSV must be UTF-8 text") from None
-    report = services.importer.import_csv(text, dry_run=dry_run)
-    result = ImportResult(imported=report.imported, errors=[_row(e) for e in report.errors])
+    report = await run_in_threadpool(services.admin.import_cameras, principal, text, dry_run)
+    result = ImportResult(
+        imported=report.imported, errors=[ImportRowError.of(e) for e in report.errors]
+    )
     if report.errors:
         raise HTTPException(422, result.model_dump())
     return result
 
 
-def _row(error: RowError) -> dict[str, object]:
-    return {"row": error.row, "name": error.name, "message": error.message}
+async def _body_up_to(request: Request, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"the file is larger than {limit // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,31 +1,35 @@
 """Analytics events (list, one, snapshot, live Server-Sent Events feed) and the zones and
-lines drawn per camera (admins). Users bound to an area see only its cameras' events."""
+lines drawn per camera. Events are pictures of people: a principal sees those of cameras whose
+video they may see (in scope, and shared by a household owner)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field, model_validator
 
-from wardeye.analytics.store import EventStore, event_json
+from wardeye.access.permissions import Permission
+from wardeye.access.principal import Principal
+from wardeye.analytics.store import EventStore
 from wardeye.analytics.zones import ZoneSettings
-from wardeye.api.auth import CurrentUser, Services, require_role
-from wardeye.api.routers.live import visible_camera
+from wardeye.api.auth import Services
+from wardeye.api.guard import Allow
+from wardeye.api.params import CameraId, EventId, IdQuery, Instant, ZoneId
+from wardeye.api.schemas import EventView
 from wardeye.api.services import ApiServices
-from wardeye.catalog.events import ZoneRecord
-from wardeye.core.clock import ensure_utc
+from wardeye.audit.records import AuditAction
+from wardeye.catalog.events import EventRecord, ZoneRecord
+from wardeye.core.errors import Forbidden, NotFound
 from wardeye.core.events import AnalyticsEventRecorded
-from wardeye.registry.schemas import UserView
 
 router = APIRouter(tags=["events"])
-Admin = Annotated[UserView, Depends(require_role("admin"))]
 KEEPALIVE_SECONDS = 15.0
+Viewer = Annotated[Principal, Allow(Permission.VIEW_EVENTS)]
+CameraAdmin = Annotated[Principal, Allow(Permission.MANAGE_CAMERAS)]
 
 
 def _store(services: ApiServices) -> EventStore:
@@ -34,57 +38,39 @@ def _store(services: ApiServices) -> EventStore:
     return services.events
 
 
-def _visible_ids(services: ApiServices, user: UserView) -> list[int] | None:
-    """Camera ids this user may see; None: all."""
-    if user.area_id is None:
-        return None
-    return [c.id for c in services.cameras.list(area_id=user.area_id)]
-
-
 @router.get("/api/events")
 def list_events(
     services: Services,
-    user: CurrentUser,
-    camera_id: Annotated[list[int] | None, Query(description="Only these cameras.")] = None,
+    principal: Viewer,
+    camera_id: Annotated[list[IdQuery] | None, Query(description="Only these cameras.")] = None,
     kind: Annotated[list[str] | None, Query(description="Only these kinds.")] = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start: Instant | None = None,
+    end: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    before_id: int | None = None,
-) -> list[dict[str, Any]]:
+    before_id: IdQuery | None = None,
+) -> list[EventView]:
     """Newest first; events overlapping [start, end) when given."""
-    visible = _visible_ids(services, user)
-    cameras: list[int] | None = camera_id
-    if visible is not None:
-        cameras = [c for c in (camera_id or visible) if c in set(visible)]
-    records = _store(services).find(
-        cameras,
-        kind,
-        ensure_utc(start) if start else None,
-        ensure_utc(end) if end else None,
-        limit,
-        before_id,
-    )
-    return [event_json(r) for r in records]
+    visible = services.access.camera_ids(principal, Permission.VIEW_EVENTS)
+    cameras = sorted(visible if camera_id is None else visible & set(camera_id))
+    records = _store(services).find(cameras, kind, start, end, limit, before_id)
+    return [EventView.of(r) for r in records]
 
 
 @router.get("/api/events/stream")
 async def stream_events(
     request: Request,
     services: Services,
-    user: CurrentUser,
-    camera_id: Annotated[list[int] | None, Query()] = None,
+    principal: Viewer,
+    camera_id: Annotated[list[IdQuery] | None, Query()] = None,
 ) -> StreamingResponse:
-    """Server-Sent Events: one ``event: analytics`` message per event written or closed."""
+    """Server-Sent Events: one ``event: analytics`` message per event written or closed.
+    A camera whose video stops being shared drops out of the feed at once."""
     store = _store(services)
-    visible = _visible_ids(services, user)
     wanted = set(camera_id) if camera_id else None
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[AnalyticsEventRecorded] = asyncio.Queue(maxsize=1000)
 
     def deliver(event: AnalyticsEventRecorded) -> None:
-        if visible is not None and event.camera_id not in visible:
-            return
         if wanted is not None and event.camera_id not in wanted:
             return
         loop.call_soon_threadsafe(_offer, queue, event)
@@ -101,9 +87,9 @@ async def stream_events(
                     yield b": keep-alive\n\n"
                     continue
                 record = store.get(event.event_id)
-                if record is None:
+                if record is None or not _may_see(services, principal, record):
                     continue
-                payload = json.dumps(event_json(record), ensure_ascii=False)
+                payload = EventView.of(record).model_dump_json()
                 yield f"event: analytics\nid: {record.id}\ndata: {payload}\n\n".encode()
         finally:
             unsubscribe()
@@ -120,26 +106,37 @@ def _offer(queue: asyncio.Queue[AnalyticsEventRecorded], event: AnalyticsEventRe
         queue.put_nowait(event)
 
 
-@router.get("/api/events/{event_id}")
-def get_event(event_id: int, services: Services, user: CurrentUser) -> dict[str, Any]:
+def _may_see(services: ApiServices, principal: Principal, record: EventRecord) -> bool:
+    try:
+        services.access.camera(principal, Permission.VIEW_EVENTS, record.camera_id)
+    except (NotFound, Forbidden):  # out of scope, or consent withdrawn since
+        return False
+    return True
+
+
+def _event(
+    services: ApiServices, principal: Principal, event_id: int, action: AuditAction
+) -> EventRecord:
     record = _store(services).get(event_id)
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event with id {event_id}")
-    visible_camera(services, user, record.camera_id, allow_disabled=True)
-    return event_json(record)
+    services.access.camera(principal, Permission.VIEW_EVENTS, record.camera_id, action=action,
+                           detail={"event_id": record.id})  # fmt: skip
+    return record
+
+
+@router.get("/api/events/{event_id}")
+def get_event(event_id: EventId, services: Services, principal: Viewer) -> EventView:
+    return EventView.of(_event(services, principal, event_id, AuditAction.EVENT_VIEW))
 
 
 @router.get("/api/events/{event_id}/snapshot", response_class=FileResponse)
-def event_snapshot(event_id: int, services: Services, user: CurrentUser) -> FileResponse:
-    store = _store(services)
-    record = store.get(event_id)
-    if record is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event with id {event_id}")
-    visible_camera(services, user, record.camera_id, allow_disabled=True)
-    path = store.snapshot_file(record)
+def event_snapshot(event_id: EventId, services: Services, principal: Viewer) -> FileResponse:
+    record = _event(services, principal, event_id, AuditAction.SNAPSHOT)
+    path = _store(services).snapshot_file(record)
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "this event has no snapshot")
-    return FileResponse(path, media_type="image/jpeg")
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private"})
 
 
 # -- zones ------------------------------------------------------------------------------------
@@ -163,16 +160,20 @@ class ZoneBody(BaseModel):
         return self
 
 
-def _zone_json(zone: ZoneRecord) -> dict[str, Any]:
-    return {
-        "id": zone.id,
-        "camera_id": zone.camera_id,
-        "name": zone.name,
-        "kind": zone.kind,
-        "points": [list(p) for p in zone.points],
-        "settings": ZoneSettings.model_validate(zone.settings).model_dump(mode="json"),
-        "enabled": zone.enabled,
-    }
+class ZoneView(BaseModel):
+    id: int
+    camera_id: int
+    name: str
+    kind: str
+    points: list[tuple[float, float]]
+    settings: ZoneSettings
+    enabled: bool
+
+
+def _zone_json(zone: ZoneRecord) -> ZoneView:
+    return ZoneView(id=zone.id, camera_id=zone.camera_id, name=zone.name, kind=zone.kind,
+                    points=list(zone.points), settings=ZoneSettings.model_validate(zone.settings),
+                    enabled=zone.enabled)  # fmt: skip
 
 
 def _camera_zone(services: ApiServices, camera_id: int, zone_id: int) -> ZoneRecord:
@@ -183,14 +184,16 @@ def _camera_zone(services: ApiServices, camera_id: int, zone_id: int) -> ZoneRec
 
 
 @router.get("/api/cameras/{camera_id}/zones")
-def list_zones(camera_id: int, services: Services, user: CurrentUser) -> list[dict[str, Any]]:
-    visible_camera(services, user, camera_id, allow_disabled=True)
+def list_zones(camera_id: CameraId, services: Services, principal: Viewer) -> list[ZoneView]:
+    services.access.camera(principal, Permission.VIEW_EVENTS, camera_id)
     return [_zone_json(z) for z in _store(services).zones(camera_id)]
 
 
 @router.post("/api/cameras/{camera_id}/zones", status_code=201)
-def create_zone(camera_id: int, body: ZoneBody, services: Services, user: Admin) -> dict[str, Any]:
-    visible_camera(services, user, camera_id, allow_disabled=True)
+def create_zone(
+    camera_id: CameraId, body: ZoneBody, services: Services, principal: CameraAdmin
+) -> ZoneView:
+    _zone_camera(services, principal, camera_id, "create", body.name)
     if any(z.name == body.name for z in _store(services).zones(camera_id)):
         raise HTTPException(status.HTTP_409_CONFLICT, f"zone {body.name!r} already exists")
     zone = _store(services).add_zone(
@@ -201,9 +204,10 @@ def create_zone(camera_id: int, body: ZoneBody, services: Services, user: Admin)
 
 @router.put("/api/cameras/{camera_id}/zones/{zone_id}")
 def replace_zone(
-    camera_id: int, zone_id: int, body: ZoneBody, services: Services, user: Admin
-) -> dict[str, Any]:
-    visible_camera(services, user, camera_id, allow_disabled=True)
+    camera_id: CameraId, zone_id: ZoneId, body: ZoneBody, services: Services,
+    principal: CameraAdmin,
+) -> ZoneView:  # fmt: skip
+    _zone_camera(services, principal, camera_id, "update", body.name)
     current = _camera_zone(services, camera_id, zone_id)
     if current.kind != body.kind:
         raise HTTPException(422, "a zone's kind cannot change; delete it and draw a new one")
@@ -215,7 +219,17 @@ def replace_zone(
 
 
 @router.delete("/api/cameras/{camera_id}/zones/{zone_id}", status_code=204)
-def delete_zone(camera_id: int, zone_id: int, services: Services, user: Admin) -> None:
-    visible_camera(services, user, camera_id, allow_disabled=True)
+def delete_zone(
+    camera_id: CameraId, zone_id: ZoneId, services: Services, principal: CameraAdmin
+) -> None:
+    _zone_camera(services, principal, camera_id, "delete", str(zone_id))
     _camera_zone(services, camera_id, zone_id)
     _store(services).delete_zone(zone_id)
+
+
+def _zone_camera(
+    services: ApiServices, principal: Principal, camera_id: int, op: str, name: str
+) -> None:
+    services.access.camera(principal, Permission.MANAGE_CAMERAS, camera_id,
+                           action=AuditAction.CAMERA_CHANGE, detail={"op": f"zone_{op}",
+                                                                     "zone": name})  # fmt: skip

@@ -4,16 +4,24 @@ itself as fragmented MP4 for Media Source Extensions, starting at any instant.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import unquote
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Header, HTTPException, Query, status
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from wardeye.api.auth import CurrentUser, Services
-from wardeye.api.routers.live import visible_camera
+from wardeye.access.permissions import Permission
+from wardeye.access.policy import Footage
+from wardeye.access.principal import Principal
+from wardeye.api.auth import Services
+from wardeye.api.guard import Allow
+from wardeye.api.params import CameraId, Instant
+from wardeye.api.schemas import EventView
 from wardeye.api.services import ApiServices
+from wardeye.audit.records import AuditAction
 from wardeye.core.clock import ensure_utc, utc_now
 from wardeye.live.footage import FootageIndex, SegmentInfo
 from wardeye.live.replay import ReplayError, SegmentReplay
@@ -21,6 +29,13 @@ from wardeye.live.replay import ReplayError, SegmentReplay
 router = APIRouter(prefix="/api/playback", tags=["playback"])
 StreamName = Literal["main", "sub"]
 MAX_WINDOW = timedelta(days=31)
+Player = Annotated[Principal, Allow(Permission.VIEW_RECORDED)]
+Reason = Annotated[
+    str | None,
+    Header(alias="X-Access-Reason", max_length=500,
+           description="Why this footage is needed (percent-encoded UTF-8); audited."),
+]  # fmt: skip
+ReasonQuery = Annotated[str | None, Query(max_length=500, description="Same as the header.")]
 
 
 def _footage(services: ApiServices) -> FootageIndex:
@@ -42,58 +57,76 @@ def _iso(moment: datetime) -> str:
     return ensure_utc(moment).isoformat().replace("+00:00", "Z")
 
 
-def _iso_or_none(moment: datetime | None) -> str | None:
-    return None if moment is None else _iso(moment)
+class TimeRange(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class GapView(BaseModel):
+    start: datetime
+    end: datetime | None
+    reason: str
+
+
+class TimelineView(BaseModel):
+    camera_id: int
+    start: datetime
+    end: datetime
+    ranges: list[TimeRange]
+    gaps: list[GapView]
+    events: list[EventView]
+
+
+class SegmentView(BaseModel):
+    start: datetime
+    end: datetime
+    fps: float | None
+    codec: str
+    width: int
+    height: int
 
 
 @router.get("/{camera_id}/timeline")
 def timeline(
-    camera_id: int,
+    camera_id: CameraId,
     services: Services,
-    user: CurrentUser,
-    start: datetime,
-    end: datetime,
+    principal: Player,
+    start: Instant,
+    end: Instant,
     stream: StreamName = "main",
-) -> dict[str, Any]:
+) -> TimelineView:
     """Recorded ranges, gaps (with reasons) and events between start and end (UTC)."""
-    camera = visible_camera(services, user, camera_id, allow_disabled=True)
+    camera = services.access.camera(principal, Permission.VIEW_RECORDED, camera_id)
     start, end = _window(start, end)
     line = _footage(services).timeline(camera.id, start, end, stream)
-    events = services.events_between(camera.id, start, end)
-    return {
-        "camera_id": camera.id,
-        "start": _iso(line.start),
-        "end": _iso(line.end),
-        "ranges": [{"start": _iso(a), "end": _iso(b)} for a, b in line.ranges],
-        "gaps": [
-            {"start": _iso(g.start), "end": _iso_or_none(g.end), "reason": g.reason}
-            for g in line.gaps
-        ],
-        "events": list(events),
-    }
+    events = services.events.find([camera.id], start=start, end=end, limit=1000) if (
+        services.events is not None
+    ) else []  # fmt: skip
+    return TimelineView(
+        camera_id=camera.id,
+        start=line.start,
+        end=line.end,
+        ranges=[TimeRange(start=a, end=b) for a, b in line.ranges],
+        gaps=[GapView(start=g.start, end=g.end, reason=g.reason) for g in line.gaps],
+        events=[EventView.of(e) for e in reversed(events)],
+    )
 
 
-def _segment_json(seg: SegmentInfo) -> dict[str, Any]:
-    return {
-        "start": _iso(seg.start),
-        "end": _iso(seg.end),
-        "fps": seg.fps,
-        "codec": seg.codec,
-        "width": seg.width,
-        "height": seg.height,
-    }
+def _segment_json(seg: SegmentInfo) -> SegmentView:
+    return SegmentView(start=seg.start, end=seg.end, fps=seg.fps, codec=seg.codec,
+                       width=seg.width, height=seg.height)  # fmt: skip
 
 
 @router.get("/{camera_id}/segments")
 def segments(
-    camera_id: int,
+    camera_id: CameraId,
     services: Services,
-    user: CurrentUser,
-    start: datetime,
-    end: datetime,
+    principal: Player,
+    start: Instant,
+    end: Instant,
     stream: StreamName = "main",
-) -> list[dict[str, Any]]:
-    camera = visible_camera(services, user, camera_id, allow_disabled=True)
+) -> list[SegmentView]:
+    camera = services.access.camera(principal, Permission.VIEW_RECORDED, camera_id)
     start, end = _window(start, end)
     return [_segment_json(s) for s in _footage(services).segments(camera.id, start, end, stream)]
 
@@ -103,22 +136,35 @@ def segments(
     responses={
         200: {"content": {"video/mp4": {}}, "description": "fMP4: init segment, fragments"},
         404: {"description": "No footage at that instant; `next` says where footage resumes"},
+        428: {"description": "The site's policy wants a reason (X-Access-Reason) first"},
     },
 )
 async def media(
-    camera_id: int,
+    camera_id: CameraId,
     services: Services,
-    user: CurrentUser,
-    at: datetime,
-    origin: Annotated[datetime, Query(description="Instant that is time 0 in the output.")],
+    principal: Player,
+    at: Instant,
+    origin: Annotated[Instant, Query(description="Instant that is time 0 in the output.")],
     stream: StreamName = "main",
+    reason: ReasonQuery = None,
+    x_access_reason: Reason = None,
 ) -> Response:
     """The segment playing at ``at``, from the keyframe at or before it to the segment's end.
-    Timestamps count from ``origin`` so consecutive requests line up in one SourceBuffer."""
-    camera = visible_camera(services, user, camera_id, allow_disabled=True)
-    at, origin = ensure_utc(at), ensure_utc(origin)
+    Timestamps count from ``origin`` so consecutive requests line up in one SourceBuffer.
+    Every answer is audited with the footage range served and the stated reason."""
+    stated = services.access.check_reason(
+        Permission.VIEW_RECORDED, _unquote(x_access_reason) or reason
+    )
+    camera = services.access.camera(principal, Permission.VIEW_RECORDED, camera_id)
     footage = _footage(services)
     current, following = await run_in_threadpool(footage.segment_at, camera.id, at, stream)
+    if current is not None:
+        services.access.record(
+            principal, AuditAction.PLAYBACK, camera_id=camera.id, object_type="camera",
+            object_id=str(camera.id),
+            footage=Footage(start=max(at, current.start), end=current.end, reason=stated),
+            detail={"stream": stream},
+        )  # fmt: skip
     if current is None:
         body = {"detail": "no footage at that instant", "next": _iso(following.start)
                 if following else None}  # fmt: skip
@@ -149,14 +195,27 @@ def _prefixed(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
+class UptimeView(BaseModel):
+    camera_id: int
+    day: float | None
+    week: float | None
+
+
 @router.get("/uptime")
-def uptime(services: Services, user: CurrentUser) -> list[dict[str, Any]]:
+def uptime(
+    services: Services, principal: Annotated[Principal, Allow(Permission.VIEW_HEALTH)]
+) -> list[UptimeView]:
     """Share of the last 24 h and 7 d with recorded footage, per visible camera."""
     footage = _footage(services)
     now = utc_now()
     result = []
-    for camera in services.cameras.list(area_id=user.area_id):
+    for camera in services.access.cameras(principal, Permission.VIEW_HEALTH):
         day = footage.uptime(camera.id, now, timedelta(days=1), camera.created_at)
         week = footage.uptime(camera.id, now, timedelta(days=7), camera.created_at)
-        result.append({"camera_id": camera.id, "day": day, "week": week})
+        result.append(UptimeView(camera_id=camera.id, day=day, week=week))
     return result
+
+
+def _unquote(value: str | None) -> str | None:
+    """Headers are Latin-1: the web app percent-encodes a Vietnamese reason."""
+    return None if value is None else unquote(value)

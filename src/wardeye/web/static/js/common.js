@@ -79,4 +79,3 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 /** Whether a camera's video may be shown: public, or a household camera shared live. */
-export const videoShared = (camera) => camera.kind !== 'household' || camera.consent_tier === 'live';

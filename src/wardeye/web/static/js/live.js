@@ -1,6 +1,6 @@
 // Live page: a grid of cameras on their sub streams (only visible tiles play), or one camera on
 // its main stream with ?camera=ID.
-import { api, el, t, videoShared } from './common.js';
+import { api, el, t } from './common.js';
 import { LivePlayer } from './live-player.js';
 
 const params = new URLSearchParams(location.search);
@@ -32,7 +32,7 @@ async function showSingle(cameraId) {
 }
 
 async function showGrid() {
-  const cameras = (await api('/api/cameras?enabled=true')).filter(videoShared);
+  const cameras = (await api('/api/cameras?enabled=true')).filter((c) => c.may_live);
   const sizeSelect = document.getElementById('grid-size');
   const saved = localStorage.getItem('wardeye.grid') || (matchMedia('(max-width: 600px)').matches ? '4' : '9');
   sizeSelect.value = params.get('size') || saved;

@@ -1,7 +1,7 @@
 // Map page: cameras as pins coloured by live status, filtered by area. Works with no Internet:
 // by default a plain coordinate grid (no tiles); an operator may configure a tile server on
 // their network or a scanned map image (overlay) in the config file.
-import { api, client, el, stateLabel, t, videoShared } from './common.js';
+import { api, client, el, stateLabel, t } from './common.js';
 import { watchStates } from './status.js';
 
 const L = window.L;
@@ -59,15 +59,14 @@ function popup(camera, state) {
     el('div', { class: 'muted small', text: camera.area_path.join(' › ') }),
     el('span', { class: `state state-${state}`, text: stateLabel(state) }),
   );
-  const shared = videoShared(camera);
-  if (camera.enabled && shared) {
+  if (camera.may_live) {
     box.append(el('img', { class: 'thumb', alt: '', loading: 'lazy',
       src: `/api/live/${camera.id}/snapshot.jpg?stream=sub&t=${Date.now()}`, onerror: (e) => e.target.remove() }));
   }
   const links = el('div', { class: 'actions' });
-  if (camera.enabled && shared) links.append(el('a', { href: `/live?camera=${camera.id}`, text: t('watch_live') }));
-  if (shared) links.append(el('a', { href: `/playback?cameras=${camera.id}`, text: t('watch_recorded') }));
-  else box.append(el('small', { class: 'muted', text: t('not_shared') }));
+  if (camera.may_live) links.append(el('a', { href: `/live?camera=${camera.id}`, text: t('watch_live') }));
+  if (camera.may_play) links.append(el('a', { href: `/playback?cameras=${camera.id}`, text: t('watch_recorded') }));
+  if (!camera.video_shared) box.append(el('small', { class: 'muted', text: t('not_shared') }));
   box.append(links);
   return box;
 }
