@@ -287,3 +287,54 @@ class AnalyticsEvent(Base):
 
 
 Event = AnalyticsEvent
+
+
+class AuditEntry(Base):
+    """One audit entry, chained to the one before by ``prev_hash`` (see ``wardeye.audit``).
+    Never updated or deleted, so no foreign keys: removing a user or camera must not rewrite
+    history. On PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_at", "at"),
+        Index("ix_audit_entries_user_seq", "user_id", "seq"),
+        Index("ix_audit_entries_camera_seq", "camera_id", "seq"),
+        Index("ix_audit_entries_action_seq", "action", "seq"),
+        Index("ix_audit_entries_case_seq", "case_ref", "seq"),
+        Index("ix_audit_entries_hash", "hash"),
+    )
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    username: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(Text)
+    client_address: Mapped[str | None] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(32))
+    result: Mapped[str] = mapped_column(String(16))
+    camera_id: Mapped[int | None] = mapped_column(BigInteger)
+    object_type: Mapped[str | None] = mapped_column(Text)
+    object_id: Mapped[str | None] = mapped_column(Text)
+    start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    case_ref: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)  # canonical JSON object
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """The site key's signature over one entry's seq and hash; also kept in a file outside
+    the catalog so that cutting the table's tail shows."""
+
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signature: Mapped[str] = mapped_column(String(128))  # hex Ed25519 signature
