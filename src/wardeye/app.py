@@ -26,6 +26,7 @@ from wardeye.ingest.packets import PacketSink
 from wardeye.live.footage import FootageIndex
 from wardeye.live.hub import LiveHub
 from wardeye.live.tap import Detach, RecorderTap
+from wardeye.privacy.masks import MaskStore
 from wardeye.recording.recorder import Recorder
 from wardeye.recording.retention import RetentionService
 from wardeye.recording.status_writer import StatusWriter
@@ -66,6 +67,7 @@ class WardEye:
     importer: CameraImporter = field(init=False)
     users: UserService = field(init=False)
     footage: FootageIndex = field(init=False)
+    masks: MaskStore = field(init=False)
     live: LiveHub = field(init=False)
     events: EventStore = field(init=False)
     background: list[Any] = field(init=False, default_factory=list)
@@ -80,7 +82,8 @@ class WardEye:
         self.users = UserService(self.db)
         self.footage = FootageIndex(self.db, self.config.recordings_dir())
         self._live_tap = RecorderTap(self.db, self._attach_recorded, self.config.recording)
-        self.live = LiveHub(self._live_tap)
+        self.masks = MaskStore(self.db, self.bus)
+        self.live = LiveHub(self._live_tap, bus=self.bus, masks=self.masks)
         self.events = EventStore(self.db, self.bus, self.config.data_dir / "snapshots")
 
     def prepare_catalog(self) -> None:

@@ -31,6 +31,7 @@ from wardeye.catalog.database import Database
 from wardeye.config.models import AnalyticsConfig
 from wardeye.core.bus import EventBus
 from wardeye.core.clock import utc_now
+from wardeye.core.consent import may_pull
 from wardeye.core.events import (
     AnalyticsEventRecorded,
     CameraCameBack,
@@ -156,11 +157,12 @@ class AnalyticsSupervisor:
         self._close_all(utc_now())
 
     def reload(self) -> None:
-        """Match the watched cameras to the catalog (enabled cameras, their analysed stream)."""
+        """Match the watched cameras to the catalog: enabled cameras whose video may be pulled
+        (core.consent), on their analysed stream."""
         wanted: dict[int, str] = {}
         with self._db.session() as session:
             for camera in camera_repo.list_filtered(session):
-                if camera.enabled:
+                if may_pull(camera.kind, camera.consent_tier, camera.enabled, camera.verified):
                     use_sub = self._config.stream == "sub" and camera.sub_url
                     wanted[camera.id] = "sub" if use_sub else "main"
         with self._lock:

@@ -338,3 +338,21 @@ class AuditCheckpoint(Base):
     hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     signature: Mapped[str] = mapped_column(String(128))  # hex Ed25519 signature
+
+
+class PrivacyMask(Base):
+    """A polygon on a camera's picture (0-1 coordinates, like zones) blacked out for everyone
+    without the ``unmask`` right, in live view, snapshots and playback."""
+
+    __tablename__ = "privacy_masks"
+    __table_args__ = (UniqueConstraint("camera_id", "name", name="uq_privacy_masks_camera_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    points: Mapped[str] = mapped_column(Text)  # JSON [[x, y], ...]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)

@@ -12,6 +12,7 @@ def video_shared(kind: str, consent_tier: str | None) -> bool:
     return kind != "household" or consent_tier == "live"
 
 
-def may_pull(kind: str, consent_tier: str | None, enabled: bool) -> bool:
-    """Should WardEye open this camera's stream at all (record, analyse, show live)?"""
-    return enabled and video_shared(kind, consent_tier)
+def may_pull(kind: str, consent_tier: str | None, enabled: bool, verified: bool = True) -> bool:
+    """Should WardEye open this camera's stream at all (record, analyse, show live)? Never for
+    a camera an admin has not verified yet (a self-registered household camera)."""
+    return enabled and verified and video_shared(kind, consent_tier)

@@ -36,7 +36,7 @@ class LiveState:
 
     camera_id: int
     stream: str
-    state: str = "waiting"  # waiting | live | offline | unsupported
+    state: str = "waiting"  # waiting | live | offline | unsupported | withdrawn
     reason: str = ""
     codec: str = ""
     width: int = 0
@@ -61,6 +61,7 @@ class LiveBroadcaster:
     _sequence: int = field(default=0, init=False)
     _info: StreamInfo | None = field(default=None, init=False)
     _status: LiveState = field(init=False)
+    _withdrawn: str | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._status = LiveState(self.camera_id, self.stream)
@@ -68,6 +69,8 @@ class LiveBroadcaster:
     # -- PacketSink, called on the reader's delivery thread --------------------------------
     def stream_opened(self, info: StreamInfo) -> None:
         with self._lock:
+            if self._withdrawn is not None:
+                return
             self._info, self._gop = info, []
             try:
                 config = decoder_config(info.codec, info.parameter_sets)
@@ -91,7 +94,7 @@ class LiveBroadcaster:
 
     def packet(self, packet: MediaPacket) -> None:
         with self._lock:
-            if self._init is None:
+            if self._init is None or self._withdrawn is not None:
                 return
             self._status.packets += 1
             self._status.last_packet_at = packet.at
@@ -111,6 +114,8 @@ class LiveBroadcaster:
         so their players reconnect to whatever reads the camera now."""
         ended = reason in (CLOSED_STOPPED, CLOSED_DETACHED)
         with self._lock:
+            if self._withdrawn is not None:
+                return
             self._init, self._gop = None, []
             self._set_state("offline", reason)
             self._send(StreamStatus("offline", reason))
@@ -126,10 +131,35 @@ class LiveBroadcaster:
         FanOut.low_latency_wanted)."""
         return bool(self._feeds)
 
+    def withdraw(self, reason: str) -> None:
+        """The camera's video may no longer be shown (its owner withdrew consent, it was
+        disabled): tell every viewer why and end their feeds now, without waiting for the
+        reader to stop. Nothing is sent after this, and later viewers get only the notice."""
+        with self._lock:
+            if self._withdrawn is not None:
+                return
+            self._withdrawn = reason
+            self._init, self._gop, self._info = None, [], None
+            self._set_state("withdrawn", reason)
+            self._send(StreamStatus("withdrawn", reason))
+            feeds, self._feeds = list(self._feeds), []
+            self._status.viewers = 0
+        for feed in feeds:
+            feed.close()
+
+    @property
+    def withdrawn(self) -> str | None:
+        """Why the stream was withdrawn (the socket closes with 4403), or None."""
+        return self._withdrawn
+
     # -- viewers, called on the event loop ---------------------------------------------------
     def add_feed(self, feed: LiveFeed) -> None:
         """Start a viewer at the last keyframe: init segment plus the GOP so far."""
         with self._lock:
+            if self._withdrawn is not None:
+                feed.offer_threadsafe(StreamStatus("withdrawn", self._withdrawn))
+                feed.close()
+                return
             self._feeds.append(feed)
             self._status.viewers = len(self._feeds)
             if self._init is not None:
@@ -143,11 +173,16 @@ class LiveBroadcaster:
             self.on_viewers_changed(self, count)
 
     def remove_feed(self, feed: LiveFeed) -> None:
+        self.release_feed(feed)
+        feed.close()
+
+    def release_feed(self, feed: LiveFeed) -> None:
+        """Stop sending to ``feed`` but leave it open (it moves to another broadcaster, e.g.
+        when a privacy mask is drawn on the camera it watches)."""
         with self._lock:
             if feed in self._feeds:
                 self._feeds.remove(feed)
             count = self._status.viewers = len(self._feeds)
-        feed.close()
         if self.on_viewers_changed is not None:
             self.on_viewers_changed(self, count)
 

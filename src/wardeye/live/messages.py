@@ -30,7 +30,9 @@ class Fragment:
 
 @dataclass(frozen=True, slots=True)
 class StreamStatus:
-    """The camera stream stopped (``state`` "offline") or cannot be shown ("unsupported")."""
+    """The camera stream stopped (``state`` "offline"), cannot be shown ("unsupported"), or
+    may no longer be shown ("withdrawn": consent withdrawn, camera disabled; ``reason`` says
+    which, for the player to show)."""
 
     state: str
     reason: str

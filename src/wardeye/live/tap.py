@@ -1,7 +1,11 @@
 """Where live viewers get packets from. A recorded stream: the recorder's own reader (one
 camera connection for recording and every viewer). A stream nobody records (usually the sub
 stream): a live-only reader started for the first viewer and stopped when the last one goes,
-still one connection however many watch."""
+still one connection however many watch.
+
+The tap is also the gate: a camera whose video may not be pulled (``core.consent.may_pull``:
+disabled, unverified, or a household camera whose owner does not share live) is never
+opened, whoever asks."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from wardeye.catalog import cameras as camera_repo
 from wardeye.catalog.database import Database
 from wardeye.config.models import RecordingConfig
+from wardeye.core.consent import may_pull
 from wardeye.ingest.fanout import FanOut
 from wardeye.ingest.health import HealthTracker
 from wardeye.ingest.packets import PacketSink
@@ -58,6 +63,8 @@ class RecorderTap:
         self._live_only: dict[tuple[int, str], _LiveOnly] = {}
 
     def attach(self, camera_id: int, stream: str, sink: PacketSink, name: str) -> Attachment | None:
+        if self.refusal(camera_id) is not None:
+            return None
         try:
             return Attachment(self._recorded(camera_id, stream, sink, name), recorded=True)
         except KeyError:
@@ -91,10 +98,29 @@ class RecorderTap:
         for entry in entries:
             self._stop(entry)
 
+    def refusal(self, camera_id: int) -> str | None:
+        """Why this camera's video may not be pulled now, or None when it may."""
+        with self._db.session() as session:
+            camera = camera_repo.get(session, camera_id)
+            if camera is None:
+                return f"camera {camera_id} was removed"
+            if not camera.enabled:
+                return f"camera {camera.name!r} was disabled"
+            if not camera.verified:
+                return f"camera {camera.name!r} has not been verified by an admin"
+            if not may_pull(camera.kind, camera.consent_tier, camera.enabled, camera.verified):
+                return (
+                    f"the owner of {camera.name!r} no longer shares its video "
+                    f"(consent tier {camera.consent_tier})"
+                )
+            return None
+
     def _url(self, camera_id: int, stream: str) -> str | None:
         with self._db.session() as session:
             camera = camera_repo.get(session, camera_id)
-            if camera is None or not camera.enabled:
+            if camera is None or not may_pull(
+                camera.kind, camera.consent_tier, camera.enabled, camera.verified
+            ):
                 return None
             return camera.main_url if stream == "main" else camera.sub_url
 

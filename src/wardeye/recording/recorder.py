@@ -1,4 +1,5 @@
-"""The recording service: records every enabled camera of the catalog, around the clock.
+"""The recording service: records every enabled camera of the catalog, around the clock, except
+household cameras whose owner does not share video (``core.consent.may_pull``).
 
 Design (measured, see docs/recording.md): one reader thread per camera stream plus one delivery
 thread per sink. PyAV's reads block in FFmpeg with the GIL released, so threads overlap I/O for
@@ -27,6 +28,7 @@ from wardeye.catalog.database import Database
 from wardeye.config.models import RecordingConfig
 from wardeye.core.bus import EventBus
 from wardeye.core.clock import utc_now
+from wardeye.core.consent import may_pull
 from wardeye.core.events import (
     CameraCameBack,
     CameraRegistered,
@@ -149,6 +151,8 @@ class Recorder:
         names: dict[int, str] = {}
         with self._db.session() as s:
             for cam in camera_repo.list_filtered(s, enabled=True):
+                if not may_pull(cam.kind, cam.consent_tier, cam.enabled, cam.verified):
+                    continue  # the owner shares no video, or nobody verified the camera yet
                 names[cam.id] = cam.name
                 wanted[(cam.id, "main")] = cam.main_url
                 if self._config.record_substream and cam.sub_url:

@@ -123,7 +123,8 @@ async def mjpeg(
     async def frames() -> AsyncIterator[bytes]:
         last: bytes | None = None
         try:
-            while not await request.is_disconnected():
+            # Ends when the viewer leaves or the camera is withdrawn (consent, disabled).
+            while not maker.ended and not await request.is_disconnected():
                 jpeg = await run_in_threadpool(maker.jpeg)
                 if jpeg is not None and jpeg is not last:
                     last = jpeg
