@@ -192,29 +192,48 @@ class _ChainWalk:
         self._prev2, self._prev = prev, current
 
     def _broken_link(self, current: _Row, prev: _Row) -> None:
+        """``current`` does not follow ``prev``: work out what happened between them."""
         add = self.findings.add
         prev2 = self._prev2
-        if prev2 is not None and prev2.seq == prev.seq - 1 and current.prev_hash == prev2.hash:
+        # The chain going around ``prev``: slipped in if no entry follows it, else moved.
+        if (
+            prev2 is not None
+            and prev2.seq == prev.seq - 1
+            and current.prev_hash == prev2.hash
+            and not self._followed(prev.hash)
+        ):
             message = f"entry {prev.seq} was inserted: entry {current.seq} follows {prev2.seq}"
             add(Problem.INSERTED, prev.seq, message)
             return
-        elsewhere = self._seq_of(current.prev_hash)
-        if elsewhere is not None and elsewhere != prev.seq:
-            message = f"entry {current.seq} was moved: it follows {elsewhere}, not {prev.seq}"
+        followed = self._seq_of(current.prev_hash)
+        if followed is not None:
+            message = f"entry {current.seq} was moved: it follows {followed}, not {prev.seq}"
             add(Problem.REORDERED, current.seq, message)
             return
         add(Problem.BROKEN_LINK, current.seq,
             f"entry {current.seq} does not follow entry {prev.seq}: the entry it followed is "
             "gone (deleted, or rewritten)")  # fmt: skip
 
-    def _seq_of(self, entry_hash: str) -> int | None:
-        if self._lookups >= MAX_LOOKUPS:
-            return None
+    def _lookup(self) -> bool:
+        """Look-ups are indexed but bounded, so a wholesale rewrite still verifies quickly."""
         self._lookups += 1
+        return self._lookups <= MAX_LOOKUPS
+
+    def _seq_of(self, entry_hash: str) -> int | None:
+        if not self._lookup():
+            return None
         found: int | None = self.conn.execute(
             select(AuditEntry.seq).where(AuditEntry.hash == entry_hash).limit(1)
         ).scalar()
         return found
+
+    def _followed(self, entry_hash: str) -> bool:
+        if not self._lookup():
+            return True
+        found = self.conn.execute(
+            select(AuditEntry.seq).where(AuditEntry.prev_hash == entry_hash).limit(1)
+        ).scalar()
+        return found is not None
 
 
 def _range_text(noun: str, first: int, last: int) -> str:

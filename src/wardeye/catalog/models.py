@@ -302,6 +302,7 @@ class AuditEntry(Base):
         Index("ix_audit_entries_action_seq", "action", "seq"),
         Index("ix_audit_entries_case_seq", "case_ref", "seq"),
         Index("ix_audit_entries_hash", "hash"),
+        Index("ix_audit_entries_prev_hash", "prev_hash"),  # both: to tell how a link broke
     )
 
     seq: Mapped[int] = mapped_column(

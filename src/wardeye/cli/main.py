@@ -12,7 +12,7 @@ import uvicorn
 
 from wardeye.app import WardEye
 from wardeye.catalog import migrate as migrations
-from wardeye.cli import areas, cameras, users
+from wardeye.cli import areas, audit, cameras, users
 from wardeye.cli import onboarding as _onboarding  # noqa: F401  (adds probe/discover/onvif)
 from wardeye.cli.context import ConfigOption, config_path, console, err_console, load
 from wardeye.config.models import Config
@@ -27,6 +27,7 @@ app = typer.Typer(
 app.add_typer(cameras.app, name="camera")
 app.add_typer(areas.app, name="area")
 app.add_typer(users.app, name="user")
+app.add_typer(audit.app, name="audit")
 
 
 def _logging(verbose: bool) -> None:

@@ -23,6 +23,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.orm import Session
 
+from wardeye.audit.records import AuditAction, AuditRecord, AuditSink
 from wardeye.catalog.database import Database
 from wardeye.catalog.models import STREAMS, Area, Camera, EvidenceLock, Segment
 from wardeye.config.models import RetentionConfig
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 BATCH = 200
 MAX_SEGMENT_SPAN = timedelta(hours=1)  # segments are <= 600 s plus a GOP (RecordingConfig)
 JOURNAL_NAME = ".retention-pending"
+AUDITED_FIELDS = ("deleted_segments", "deleted_bytes", "deleted_for_age", "deleted_for_space",
+                  "kept_locked", "kept_locked_bytes", "locked_segments", "free_bytes",
+                  "space_ok")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +202,10 @@ class RetentionService:
         recordings_dir: Path,
         bus: EventBus | None = None,
         now: Callable[[], datetime] = utc_now,
+        audit: AuditSink | None = None,
     ) -> None:
         self._db = db
+        self._audit = audit  # one summary entry per pass that deleted footage or fell short
         self._config = config
         self._root = Path(recordings_dir)
         self._root_resolved = self._root.resolve()
@@ -436,7 +442,24 @@ class RetentionService:
             errors=tuple(tally.errors),
         )
 
+    def _audit_pass(self, report: RetentionReport) -> None:
+        if self._audit is None or not (report.deleted_segments or not report.space_ok):
+            return
+        detail = {name: getattr(report, name) for name in AUDITED_FIELDS}
+        try:
+            self._audit.append(
+                AuditRecord(
+                    action=AuditAction.RETENTION_RUN,
+                    result="ok" if report.space_ok and not report.errors else "failed",
+                    username="retention",
+                    detail={**detail, "errors": len(report.errors)},
+                )
+            )
+        except Exception:  # the recorder's disk-full hook must not fail on the audit
+            log.exception("retention: the audit entry of this pass was not written")
+
     def _announce(self, report: RetentionReport) -> None:
+        self._audit_pass(report)
         for error in report.errors:
             log.warning("retention: %s", error)
         if not report.space_ok:

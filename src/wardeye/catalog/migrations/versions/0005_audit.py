@@ -64,6 +64,7 @@ def upgrade() -> None:
     op.create_index("ix_audit_entries_action_seq", "audit_entries", ["action", "seq"])
     op.create_index("ix_audit_entries_case_seq", "audit_entries", ["case_ref", "seq"])
     op.create_index("ix_audit_entries_hash", "audit_entries", ["hash"])
+    op.create_index("ix_audit_entries_prev_hash", "audit_entries", ["prev_hash"])
     op.create_table(
         "audit_checkpoints",
         _seq(),
@@ -105,6 +106,6 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
         op.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
     op.drop_table("audit_checkpoints")
-    for name in ("hash", "case_seq", "action_seq", "camera_seq", "user_seq", "at"):
+    for name in ("prev_hash", "hash", "case_seq", "action_seq", "camera_seq", "user_seq", "at"):
         op.drop_index(f"ix_audit_entries_{name}", table_name="audit_entries")
     op.drop_table("audit_entries")
