@@ -8,6 +8,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from wardeye import __version__
 from wardeye.api import auth
 from wardeye.api.errors import install_error_handlers
+from wardeye.api.limits import RequestLimits
 from wardeye.api.routers import areas, cameras, events, live, playback, system, users
 from wardeye.api.services import ApiServices
 
@@ -32,6 +33,7 @@ def create_api(services: ApiServices, secret_key: str) -> FastAPI:
         same_site="strict",
         https_only=services.secure_cookies,
     )
+    app.add_middleware(RequestLimits)  # outermost: oversized bodies never reach a route
     install_error_handlers(app)
     routers = (auth.router, areas.router, cameras.router, users.router, system.router)
     for router in (*routers, live.router, playback.router, events.router):

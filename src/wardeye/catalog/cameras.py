@@ -52,3 +52,16 @@ def update(session: Session, camera: Camera, **fields: Any) -> Camera:
 def delete(session: Session, camera: Camera) -> None:
     session.delete(camera)
     session.flush()
+
+
+def names(session: Session) -> Sequence[str]:
+    """Every camera name, for checking many new names at once."""
+    return session.scalars(select(Camera.name)).all()
+
+
+def add_many(session: Session, rows: Iterable[dict[str, Any]]) -> list[Camera]:
+    """Insert many cameras with one flush (a CSV import of thousands)."""
+    cameras = [Camera(**fields) for fields in rows]
+    session.add_all(cameras)
+    session.flush()
+    return cameras

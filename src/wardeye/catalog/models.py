@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from wardeye.catalog.types import UTCDateTime
+from wardeye.catalog.types import EncryptedText, UTCDateTime
 from wardeye.core.clock import utc_now
 
 NAMING = {
@@ -31,7 +31,15 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-AREA_LEVELS = ("province", "district", "commune", "village")
+AREA_LEVELS = ("province", "district", "commune", "village")  # district: catalogs before 2025
+# What kind of unit an area is, as in the official lists (ASCII), for each level.
+DIVISION_TYPES = {
+    "province": ("tinh", "thanh_pho_trung_uong"),
+    "district": ("quan", "huyen", "thi_xa", "thanh_pho"),
+    "commune": ("xa", "phuong", "dac_khu", "thi_tran"),
+    "village": ("thon", "ban", "ap", "to_dan_pho", "khu_pho", "xom", "lang", "buon", "khom",
+                "soc", "plei", "khu"),  # fmt: skip
+}
 CAMERA_KINDS = ("public", "household")
 CONSENT_TIERS = ("registry", "on_request", "live")
 ROLE_NAMES = ("admin", "commander", "investigator", "officer", "viewer", "owner")
@@ -43,7 +51,8 @@ class Base(DeclarativeBase):
 
 
 class Area(Base):
-    """Province › district › commune/ward › village. Permissions will be scoped by subtree."""
+    """Province › commune/ward/special zone › village since July 2025; a district level
+    between province and commune stays valid for older catalogs. Access is scoped by subtree."""
 
     __tablename__ = "areas"
     __table_args__ = (
@@ -57,9 +66,10 @@ class Area(Base):
     )
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(16))
-    code: Mapped[str | None] = mapped_column(String(32))
+    code: Mapped[str | None] = mapped_column(String(32), index=True)
     retention_days: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    division_type: Mapped[str | None] = mapped_column(String(24))  # see DIVISION_TYPES
 
     parent: Mapped[Area | None] = relationship(remote_side=[id])
 
@@ -88,8 +98,8 @@ class Camera(Base):
     consent_tier: Mapped[str | None] = mapped_column(String(16))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    main_url: Mapped[str] = mapped_column(Text)
-    sub_url: Mapped[str | None] = mapped_column(Text)
+    main_url: Mapped[str] = mapped_column(EncryptedText)  # user:password@ encrypted at rest
+    sub_url: Mapped[str | None] = mapped_column(EncryptedText)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     retention_days: Mapped[float | None] = mapped_column(Float)
     description: Mapped[str | None] = mapped_column(Text)

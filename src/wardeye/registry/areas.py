@@ -1,4 +1,6 @@
-"""Area registry: create and list the administrative tree; seed it from the config."""
+"""Area registry: create and list the administrative tree; seed it from the config. Names
+arrive in NFC (the input shapes normalise them), so the same name typed composed or
+decomposed under one parent is one name and the second is refused."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from wardeye.catalog import areas as area_repo
 from wardeye.catalog.database import Database
 from wardeye.catalog.models import AREA_LEVELS, Area
 from wardeye.config.models import AreaSeed
+from wardeye.core.bounds import clean_text
 from wardeye.core.errors import Conflict, InvalidInput, NotFound
 from wardeye.registry.schemas import AreaCreate, AreaView
 
@@ -21,6 +24,7 @@ def area_view(session: Session, area: Area) -> AreaView:
         level=area.level,
         parent_id=area.parent_id,
         code=area.code,
+        division_type=area.division_type,
         path=area_repo.path_names(session, area),
         retention_days=area.retention_days,
     )
@@ -37,6 +41,7 @@ class AreaRegistry:
                 raise Conflict(f"area {data.name!r} already exists there")
             area = area_repo.add(session, data.name, data.level, data.parent_id, data.code)
             area.retention_days = data.retention_days
+            area.division_type = data.division_type
             return area_view(session, area)
 
     def list(self) -> list[AreaView]:
@@ -57,9 +62,10 @@ class AreaRegistry:
             stack: list[tuple[AreaSeed, int | None]] = [(s, None) for s in seeds]
             while stack:
                 seed, parent_id = stack.pop(0)
-                area = area_repo.find(session, seed.name, parent_id)
+                name = clean_text(seed.name)  # the config may be typed decomposed
+                area = area_repo.find(session, name, parent_id)
                 if area is None:
-                    area = area_repo.add(session, seed.name, seed.level, parent_id, seed.code)
+                    area = area_repo.add(session, name, seed.level, parent_id, seed.code)
                     added += 1
                 stack.extend((child, area.id) for child in seed.children)
         return added

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from wardeye.catalog.models import DIVISION_TYPES
+from wardeye.core.bounds import MAX_KEY, MAX_RETENTION_DAYS, clean_text
 from wardeye.core.redact import has_credentials, redact_url
 
 CameraKind = Literal["public", "household"]
 ConsentTier = Literal["registry", "on_request", "live"]
 AreaLevel = Literal["province", "district", "commune", "village"]
+# An id of an area, camera or user as a request gives it: never 0, negative or past the key.
+Key = Annotated[int, Field(ge=1, le=MAX_KEY)]
 STREAM_SCHEMES = ("rtsp", "rtsps", "http", "https", "file")
+_SPACE = re.compile(r"\s")
 
 
 def check_stream_url(url: str) -> str:
@@ -21,13 +34,16 @@ def check_stream_url(url: str) -> str:
     url = url.strip()
     if not url:
         raise ValueError("stream URL is empty")
-    if any(c.isspace() for c in url):
+    if _SPACE.search(url):
         raise ValueError("stream URL must not contain spaces")
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"malformed stream URL ({str(exc).lower()})") from None
+    except ValueError:
+        # urllib's message quotes the part it choked on, which can be the password
+        raise ValueError(
+            "malformed stream URL (expected rtsp://user:password@host:port/path)"
+        ) from None
     if parts.scheme not in STREAM_SCHEMES:
         raise ValueError(
             f"stream URL must start with one of {', '.join(s + '://' for s in STREAM_SCHEMES)}"
@@ -43,15 +59,36 @@ def check_stream_url(url: str) -> str:
     return url
 
 
+def _clean(value: Any, normalise: bool) -> Any:
+    if isinstance(value, str):
+        return clean_text(value, normalise)
+    if isinstance(value, list):
+        return [_clean(item, normalise) for item in value]
+    return value
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """Request shapes: unknown fields refused, no NaN or infinity, text without NUL bytes and
+    in NFC (so names typed composed or decomposed compare equal); secrets and URLs are kept
+    byte for byte (a password must match what the person types at sign-in)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+    VERBATIM: ClassVar[frozenset[str]] = frozenset({"password", "main_url", "sub_url"})
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text(cls, value: Any, info: ValidationInfo) -> Any:
+        return _clean(value, normalise=info.field_name not in cls.VERBATIM)
 
 
 class CameraFields(Strict):
-    area_id: int = Field(description="Area (commune, village …) where the camera stands.")
+    area_id: Key = Field(description="Area (commune, village …) where the camera stands.")
     kind: CameraKind = Field("public", description="public, or household (a resident's camera).")
     owner_name: str | None = Field(None, max_length=200, description="Household owner's name.")
     owner_phone: str | None = Field(None, max_length=32, description="Owner's phone number.")
+    owner_user_id: Key | None = Field(
+        None, description="The owner's account (role owner): they see and control it."
+    )
     consent_tier: ConsentTier | None = Field(
         None, description="Household cameras: registry | on_request | live."
     )
@@ -60,7 +97,9 @@ class CameraFields(Strict):
     main_url: str = Field(description="Main stream URL (rtsp://user:pass@host/…).")
     sub_url: str | None = Field(None, description="Sub stream URL for grids and analytics.")
     enabled: bool = Field(True, description="Record and show this camera.")
-    retention_days: float | None = Field(None, gt=0, description="Override the age limit.")
+    retention_days: float | None = Field(
+        None, gt=0, le=MAX_RETENTION_DAYS, description="Override the age limit."
+    )
     description: str | None = Field(None, max_length=2000, description="Where and what it sees.")
 
     @field_validator("main_url")
@@ -92,17 +131,18 @@ class CameraUpdate(Strict):
     """Only the fields given are changed."""
 
     name: str | None = Field(None, min_length=1, max_length=200)
-    area_id: int | None = None
+    area_id: Key | None = None
     kind: CameraKind | None = None
     owner_name: str | None = Field(None, max_length=200)
     owner_phone: str | None = Field(None, max_length=32)
+    owner_user_id: Key | None = None
     consent_tier: ConsentTier | None = None
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     main_url: str | None = None
     sub_url: str | None = None
     enabled: bool | None = None
-    retention_days: float | None = Field(None, gt=0)
+    retention_days: float | None = Field(None, gt=0, le=MAX_RETENTION_DAYS)
     description: str | None = Field(None, max_length=2000)
 
     @field_validator("main_url")
@@ -151,10 +191,29 @@ class CameraView(BaseModel):
 
 class AreaCreate(Strict):
     name: str = Field(min_length=1, max_length=200, description="Name with diacritics, as is.")
-    level: AreaLevel = Field(description="province, district, commune (or ward), village.")
-    parent_id: int | None = Field(None, description="Enclosing area; none for a province.")
+    level: AreaLevel = Field(
+        description="province, commune (xã, phường, đặc khu), village; district only in "
+        "catalogs made before the July 2025 reform."
+    )
+    parent_id: Key | None = Field(None, description="Enclosing area; none for a province.")
     code: str | None = Field(None, max_length=32, description="Official administrative code.")
-    retention_days: float | None = Field(None, gt=0, description="Age limit for its cameras.")
+    retention_days: float | None = Field(
+        None, gt=0, le=MAX_RETENTION_DAYS, description="Age limit for its cameras."
+    )
+    division_type: str | None = Field(
+        None,
+        max_length=24,
+        description="Kind of unit: tinh, thanh_pho_trung_uong; xa, phuong, dac_khu (thi_tran "
+        "before 2025); thon, ban, ap, to_dan_pho …; quan, huyen, thi_xa, thanh_pho (districts, "
+        "before 2025).",
+    )
+
+    @model_validator(mode="after")
+    def _division_fits_level(self) -> AreaCreate:
+        allowed = DIVISION_TYPES[self.level]
+        if self.division_type is not None and self.division_type not in allowed:
+            raise ValueError(f"a {self.level} is one of: {', '.join(allowed)}")
+        return self
 
 
 class AreaView(BaseModel):
@@ -163,6 +222,7 @@ class AreaView(BaseModel):
     level: AreaLevel
     parent_id: int | None
     code: str | None
+    division_type: str | None = None
     path: list[str]
     retention_days: float | None
 
@@ -175,7 +235,7 @@ class UserCreate(Strict):
     password: str = Field(min_length=8, max_length=256)
     role: str = Field(description=ROLE_HELP)
     display_name: str = Field("", max_length=200)
-    area_ids: list[int] = Field(
+    area_ids: list[Key] = Field(
         default_factory=list,
         max_length=100,
         description="Areas the user is bound to (and everything below them); none: all areas.",
@@ -187,7 +247,7 @@ class UserUpdate(Strict):
 
     role: str | None = Field(None, description=ROLE_HELP)
     display_name: str | None = Field(None, max_length=200)
-    area_ids: list[int] | None = Field(None, max_length=100)
+    area_ids: list[Key] | None = Field(None, max_length=100)
     active: bool | None = None
 
 
