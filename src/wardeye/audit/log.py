@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, insert, select, text
@@ -22,6 +23,7 @@ from wardeye.audit.canonical import GENESIS_HASH, EntryContent, content_of
 from wardeye.audit.checkpoints import Checkpoint, CheckpointFile
 from wardeye.audit.keys import load_or_create_site_key
 from wardeye.audit.records import AuditRecord
+from wardeye.audit.search import AuditPage, AuditQuery, export_csv, search
 from wardeye.audit.verify import VerifyReport, verify_log
 from wardeye.catalog.database import Database
 from wardeye.catalog.models import AuditCheckpoint, AuditEntry, Base
@@ -187,3 +189,11 @@ class AuditLog:
         """Check the whole chain, every checkpoint's signature and the checkpoint file. The
         public key defaults to ``data_dir/site_key.pub``; a third party passes their copy."""
         return verify_log(self._db, self._data_dir, public_key)
+
+    def search(self, query: AuditQuery) -> AuditPage:
+        """Entries matching ``query``, newest first, one page (see ``audit.search``)."""
+        return search(self._db, query)
+
+    def export_csv(self, query: AuditQuery, zone: ZoneInfo | None = None) -> Iterator[str]:
+        """Every entry matching ``query`` as streamed CSV text (UTF-8 BOM first)."""
+        return export_csv(self._db, query, zone)
