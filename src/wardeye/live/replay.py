@@ -1,10 +1,15 @@
 """Recorded footage for the browser: one recorded MP4 segment repackaged (never transcoded) as
 fragmented MP4, from the keyframe at or before the requested instant, in small fragments so the
-first picture can be decoded before the rest of the segment has been read or sent."""
+first picture can be decoded before the rest of the segment has been read or sent.
+
+With privacy masks the segment is decoded, masked and encoded to H.264 on the fly instead
+(privacy.encoder), keyframes where the recording has them; the recording itself is never
+changed. Callers must say which masks apply (``masks=()`` only for a viewer allowed to see
+the unmasked picture), so forgetting them cannot leak the unmasked picture."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -21,6 +26,9 @@ from wardeye.mp4.codecs import (
     parameter_sets_from_hvcc,
 )
 from wardeye.mp4.fmp4 import TIMESCALE, Sample, Track, fragment, init_segment
+from wardeye.privacy.encoder import EncodedPicture, MaskEncoder
+from wardeye.privacy.masks import Mask
+from wardeye.privacy.picture import black_out
 
 FRAGMENT_SECONDS = 0.5  # small first fragments: the browser can start before a GOP is read
 
@@ -61,9 +69,13 @@ class SegmentReplay:
 
     ``offset`` (seconds into the file) starts at the keyframe at or before it; ``base`` (seconds)
     is added to every timestamp so fragments of consecutive segments line up on one timeline.
+    ``masks``: the camera's enabled privacy masks (``privacy.masks_for``); with any, the
+    pictures are masked and re-encoded.
     """
 
-    def __init__(self, path: Path, offset: float = 0.0, base: float = 0.0) -> None:
+    def __init__(
+        self, path: Path, offset: float = 0.0, base: float = 0.0, *, masks: Sequence[Mask]
+    ) -> None:
         try:
             self._container: av.container.InputContainer = av.open(str(path))
         except (av.FFmpegError, OSError) as exc:
@@ -74,7 +86,8 @@ class SegmentReplay:
         self._stream = self._container.streams.video[0]
         self._offset = max(0.0, offset)
         self._base = base
-        self._config = _config(self._stream)
+        self._masks = tuple(masks)
+        self._config = None if self._masks else _config(self._stream)
         rate = self._stream.average_rate
         self.head = ReplayHead(
             mime="",
@@ -85,6 +98,10 @@ class SegmentReplay:
         )
         if self._config is not None:
             self.head = self._with_mime(self._config)
+
+    @property
+    def masked(self) -> bool:
+        return bool(self._masks)
 
     def _with_mime(self, config: DecoderConfig) -> ReplayHead:
         track = Track(config, self.head.width, self.head.height)
@@ -100,7 +117,7 @@ class SegmentReplay:
     def close(self) -> None:
         self._container.close()
 
-    def _chunks(self) -> Iterator[bytes]:
+    def _start(self) -> tuple[Fraction, int]:
         stream, tb = self._stream, self._stream.time_base
         if tb is None:
             raise ReplayError("recorded segment has no time base")
@@ -108,6 +125,14 @@ class SegmentReplay:
         if self._offset > 0:
             target = zero + int(self._offset / tb)
             self._container.seek(target, backward=True, any_frame=False, stream=stream)
+        return tb, zero
+
+    def _chunks(self) -> Iterator[bytes]:
+        if self._masks:
+            yield from self._masked_chunks()
+            return
+        stream = self._stream
+        tb, zero = self._start()
         base = int(self._base * TIMESCALE)
         pending: list[Sample] = []
         sequence = 0
@@ -130,6 +155,57 @@ class SegmentReplay:
                 yield fragment(sequence, _with_durations(pending, dts))
                 pending = []
             pending.append(Sample(bytes(packet), dts, pts, duration, packet.is_keyframe))
+        if pending:
+            yield fragment(sequence + 1, _with_durations(pending, None))
+
+    def _masked_chunks(self) -> Iterator[bytes]:
+        """Decode from the keyframe, black the masks out, encode; fragments as above."""
+        stream = self._stream
+        tb, zero = self._start()
+        stream.codec_context.thread_type = "AUTO"
+        base = int(self._base * TIMESCALE)
+        encoder = MaskEncoder()
+        pending: list[Sample] = []
+        sequence = 0
+        started = False
+
+        def add(picture: EncodedPicture) -> Iterator[bytes]:
+            nonlocal pending, sequence, started
+            if not started:
+                if not picture.keyframe:
+                    return
+                started = True
+                self.head = ReplayHead("", "h264", *encoder.size, self.head.fps)
+                self._config = decoder_config("h264", parameter_sets("h264", picture.data))
+                self.head = self._with_mime(self._config)
+                yield self._init(picture.data)
+            dts = picture.dts
+            if pending and (
+                picture.keyframe or dts - pending[0].dts >= FRAGMENT_SECONDS * TIMESCALE
+            ):
+                sequence += 1
+                yield fragment(sequence, _with_durations(pending, dts))
+                pending = []
+            pending.append(Sample(picture.data, dts, picture.pts, 0, picture.keyframe))
+
+        keyframe_seen = False
+        try:
+            for packet in self._container.demux(stream):
+                if not keyframe_seen:
+                    if packet.size == 0 or not packet.is_keyframe:
+                        continue
+                    keyframe_seen = True
+                for frame in packet.decode():
+                    if frame.pts is None:
+                        continue
+                    pts = base + _ticks(frame.pts - zero, tb)
+                    masked = black_out(frame, self._masks)
+                    for picture in encoder.encode(masked, pts, bool(frame.key_frame)):
+                        yield from add(picture)
+        except av.FFmpegError as exc:
+            raise ReplayError(f"cannot decode recorded segment: {exc}") from exc
+        for picture in encoder.flush():
+            yield from add(picture)
         if pending:
             yield fragment(sequence + 1, _with_durations(pending, None))
 

@@ -97,5 +97,6 @@ def _like(
     out: av.video.frame.VideoFrame, source: av.video.frame.VideoFrame
 ) -> av.video.frame.VideoFrame:
     out.pts = source.pts
-    out.time_base = source.time_base
+    if source.time_base is not None:
+        out.time_base = source.time_base
     return out
