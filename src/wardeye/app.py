@@ -4,6 +4,7 @@ No business logic lives here; it only wires parts that know nothing of each othe
 from __future__ import annotations
 
 import gc
+import getpass
 import logging
 import os
 import secrets
@@ -14,12 +15,16 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from wardeye.access.administration import Administration
+from wardeye.access.policy import AccessPolicy
+from wardeye.access.principal import Principal
 from wardeye.analytics.store import EventStore
 from wardeye.analytics.supervisor import AnalyticsSupervisor
 from wardeye.api.app import create_api
 from wardeye.api.services import ApiServices
+from wardeye.audit.log import AuditLog
 from wardeye.catalog import migrate
-from wardeye.catalog.database import Database
+from wardeye.catalog.database import Database, private_dir
 from wardeye.config.models import Config
 from wardeye.core.bus import InProcessBus
 from wardeye.ingest.packets import PacketSink
@@ -47,7 +52,7 @@ def load_or_create_secret(config: Config) -> str:
     path = config.data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(config.data_dir)
     key = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -66,6 +71,9 @@ class WardEye:
     cameras: CameraRegistry = field(init=False)
     importer: CameraImporter = field(init=False)
     users: UserService = field(init=False)
+    audit: AuditLog = field(init=False)
+    access: AccessPolicy = field(init=False)
+    admin: Administration = field(init=False)
     footage: FootageIndex = field(init=False)
     masks: MaskStore = field(init=False)
     live: LiveHub = field(init=False)
@@ -73,13 +81,18 @@ class WardEye:
     background: list[Any] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = Database(self.config.resolved_database_url())
+        private_dir(self.config.data_dir)  # 0700: catalog, keys and footage are the service's
+        self.db = Database(self.config.resolved_database_url(), data_dir=self.config.data_dir)
         self.bus = InProcessBus()
         self.areas = AreaRegistry(self.db)
         self.cameras = CameraRegistry(self.db, self.bus)
         self.importer = CameraImporter(self.db, self.bus)
         self.users = UserService(self.db)
+        self.audit = AuditLog(self.db, self.config.data_dir)
+        self.access = AccessPolicy(self.db, self.cameras, self.audit)
+        self.admin = Administration(
+            self.access, self.areas, self.cameras, self.importer, self.users
+        )
         self.footage = FootageIndex(self.db, self.config.recordings_dir())
         self._live_tap = RecorderTap(self.db, self._attach_recorded, self.config.recording)
         self.masks = MaskStore(self.db, self.bus)
@@ -151,6 +164,10 @@ class WardEye:
         self.background.clear()
         self.db.dispose()
 
+    def operator(self) -> Principal:
+        """The CLI's principal: whoever has a shell on the box, audited by OS user name."""
+        return Principal.local_operator(os.environ.get("SUDO_USER") or getpass.getuser())
+
     def camera_health(self) -> list[Any]:
         for part in self.background:
             if hasattr(part, "health"):
@@ -159,9 +176,11 @@ class WardEye:
 
     def asgi(self) -> FastAPI:
         services = ApiServices(
+            access=self.access,
+            admin=self.admin,
+            audit=self.audit,
             areas=self.areas,
             cameras=self.cameras,
-            importer=self.importer,
             users=self.users,
             site_name=self.config.site_name,
             timezone=self.config.timezone,
@@ -170,7 +189,6 @@ class WardEye:
             footage=self.footage,
             map_settings=pages.map_settings(self.config.map),
             map_overlay=self.config.map.overlay_image,
-            events_between=self.events.between,
             events=self.events,
             secure_cookies=self.config.server.secure_cookies,
         )

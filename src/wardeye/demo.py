@@ -71,7 +71,8 @@ def install_demo(wardeye: WardEye, media_dir: Path, count: int) -> DemoLogin:
             name = f"{name} #{index // len(DEMO_CAMERAS) + 1}"
         if name in existing:
             continue
-        camera = wardeye.cameras.create(
+        camera = wardeye.admin.create_camera(
+            wardeye.operator(),
             CameraCreate(
                 name=name,
                 area_id=ward,

@@ -63,8 +63,13 @@ class Administration:
         if data.parent_id is not None:
             self._policy.require_area(principal, data.parent_id)
         area = self._areas.create(data)
-        self._policy.record(principal, AuditAction.AREA_CHANGE, object_type="area",
-                            object_id=str(area.id), detail={"op": "create", "name": area.name})  # fmt: skip
+        self._policy.record(
+            principal,
+            AuditAction.AREA_CHANGE,
+            object_type="area",
+            object_id=str(area.id),
+            detail={"op": "create", "name": area.name},
+        )
         return area
 
     # -- cameras ------------------------------------------------------------------------------
@@ -112,10 +117,16 @@ class Administration:
 
     def import_cameras(self, principal: Principal, text: str, dry_run: bool) -> ImportReport:
         self._policy.require(principal, Permission.MANAGE_CAMERAS)
-        report = self._importer.import_csv(text, dry_run=dry_run, allowed_area_ids=principal.area_ids)
+        report = self._importer.import_csv(
+            text, dry_run=dry_run, allowed_area_ids=principal.area_ids
+        )
         if report.imported:
-            self._policy.record(principal, AuditAction.CAMERA_CHANGE, object_type="camera",
-                                detail={"op": "import", "count": len(report.imported)})  # fmt: skip
+            self._policy.record(
+                principal,
+                AuditAction.CAMERA_CHANGE,
+                object_type="camera",
+                detail={"op": "import", "count": len(report.imported)},
+            )
         return report
 
     # -- users --------------------------------------------------------------------------------
@@ -172,17 +183,36 @@ class Administration:
     def _camera_audit(
         self, principal: Principal, camera: CameraView, op: str, fields: str = ""
     ) -> None:
-        self._policy.record(principal, AuditAction.CAMERA_CHANGE, camera_id=camera.id,
-                            object_type="camera", object_id=str(camera.id),
-                            detail={"op": op, "name": camera.name, "fields": fields})  # fmt: skip
+        self._policy.record(
+            principal,
+            AuditAction.CAMERA_CHANGE,
+            camera_id=camera.id,
+            object_type="camera",
+            object_id=str(camera.id),
+            detail={"op": op, "name": camera.name, "fields": fields},
+        )
 
     def _consent_audit(self, principal: Principal, before: CameraView, after: CameraView) -> None:
-        self._policy.record(principal, AuditAction.CONSENT_CHANGE, camera_id=after.id,
-                            object_type="camera", object_id=str(after.id),
-                            detail={"from": before.consent_tier, "to": after.consent_tier})  # fmt: skip
+        self._policy.record(
+            principal,
+            AuditAction.CONSENT_CHANGE,
+            camera_id=after.id,
+            object_type="camera",
+            object_id=str(after.id),
+            detail={"from": before.consent_tier, "to": after.consent_tier},
+        )
 
     def _user_audit(self, principal: Principal, user: UserView, op: str, fields: str = "") -> None:
-        self._policy.record(principal, AuditAction.USER_CHANGE, object_type="user",
-                            object_id=str(user.id),
-                            detail={"op": op, "username": user.username, "role": user.role,
-                                    "areas": ",".join(map(str, user.area_ids)), "fields": fields})  # fmt: skip
+        self._policy.record(
+            principal,
+            AuditAction.USER_CHANGE,
+            object_type="user",
+            object_id=str(user.id),
+            detail={
+                "op": op,
+                "username": user.username,
+                "role": user.role,
+                "areas": ",".join(map(str, user.area_ids)),
+                "fields": fields,
+            },
+        )

@@ -37,9 +37,15 @@ class Permission(StrEnum):
 
 
 _WATCH = frozenset(
-    {Permission.SIGNED_IN, Permission.VIEW_MAP, Permission.VIEW_LIVE, Permission.VIEW_RECORDED,
-     Permission.VIEW_EVENTS, Permission.VIEW_HEALTH}
-)  # fmt: skip
+    {
+        Permission.SIGNED_IN,
+        Permission.VIEW_MAP,
+        Permission.VIEW_LIVE,
+        Permission.VIEW_RECORDED,
+        Permission.VIEW_EVENTS,
+        Permission.VIEW_HEALTH,
+    }
+)
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.ADMIN: _WATCH
@@ -52,18 +58,29 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.OFFICER: _WATCH,
     Role.VIEWER: frozenset({Permission.SIGNED_IN, Permission.VIEW_MAP, Permission.VIEW_LIVE}),
     Role.OWNER: frozenset(
-        {Permission.SIGNED_IN, Permission.VIEW_MAP, Permission.VIEW_LIVE,
-         Permission.VIEW_RECORDED, Permission.VIEW_EVENTS, Permission.VIEW_OWN_ACCESS,
-         Permission.SET_CONSENT}
-    ),  # fmt: skip
+        {
+            Permission.SIGNED_IN,
+            Permission.VIEW_MAP,
+            Permission.VIEW_LIVE,
+            Permission.VIEW_RECORDED,
+            Permission.VIEW_EVENTS,
+            Permission.VIEW_OWN_ACCESS,
+            Permission.SET_CONSENT,
+        }
+    ),
 }
 
 # Permissions that touch a camera's pictures: refused for a household camera whose owner does
 # not share video, whoever asks (except the owner, for their own camera).
 VIDEO_PERMISSIONS = frozenset(
-    {Permission.VIEW_LIVE, Permission.VIEW_RECORDED, Permission.VIEW_EVENTS, Permission.EXPORT,
-     Permission.SEARCH}
-)  # fmt: skip
+    {
+        Permission.VIEW_LIVE,
+        Permission.VIEW_RECORDED,
+        Permission.VIEW_EVENTS,
+        Permission.EXPORT,
+        Permission.SEARCH,
+    }
+)
 
 # Roles whose accounts must have a second factor when the site policy asks for it.
 SENSITIVE_PERMISSIONS = frozenset({Permission.EXPORT, Permission.UNMASK})

@@ -23,7 +23,6 @@ from wardeye.core.errors import Forbidden, NotFound, ReasonRequired
 from wardeye.registry.cameras import CameraRegistry
 from wardeye.registry.schemas import CameraView, UserView
 
-
 REASON_REQUIRED_BY_DEFAULT = frozenset({Permission.VIEW_RECORDED, Permission.SEARCH})
 
 
@@ -68,7 +67,9 @@ class AccessPolicy:
         once per viewing session); live view of public cameras needs none."""
         reason = (reason or "").strip() or None
         if reason is None and self.reason_needed(permission):
-            raise ReasonRequired(f"say why you need this ({permission.value}): a reason is required")
+            raise ReasonRequired(
+                f"say why you need this ({permission.value}): a reason is required"
+            )
         return reason
 
     # -- who is asking ------------------------------------------------------------------------
@@ -110,8 +111,12 @@ class AccessPolicy:
     ) -> None:
         """A permission that is not about one object (list users, read the audit)."""
         if not principal.can(permission):
-            self.record(principal, action or AuditAction.ACCESS, "denied",
-                        detail={"permission": permission.value})  # fmt: skip
+            self.record(
+                principal,
+                action or AuditAction.ACCESS,
+                "denied",
+                detail={"permission": permission.value},
+            )
             raise Forbidden(f"your role ({principal.role}) may not {permission.value}")
         if action is not None:
             self.record(principal, action, "ok", detail={"permission": permission.value})
@@ -150,8 +155,14 @@ class AccessPolicy:
             raise NotFound(f"no camera with id {camera_id}")
         refusal = self._refusal(principal, permission, camera)
         if refusal is not None:
-            self._record_camera(principal, action or AuditAction.ACCESS, "denied", camera,
-                                footage, {**(detail or {}), "refused": refusal})  # fmt: skip
+            self._record_camera(
+                principal,
+                action or AuditAction.ACCESS,
+                "denied",
+                camera,
+                footage,
+                {**(detail or {}), "refused": refusal},
+            )
             raise Forbidden(refusal)
         if action is not None:
             self._record_camera(principal, action, "ok", camera, footage, detail)
@@ -172,6 +183,25 @@ class AccessPolicy:
         if not camera.verified:
             return f"camera {camera.name!r} has not been verified by an admin yet"
         return None
+
+    def unmasked(
+        self, principal: Principal, camera: CameraView, asked: bool, reason: str | None
+    ) -> bool:
+        """Whether this viewing shows the picture without privacy masks: only when asked for,
+        by a principal with ``unmask``, with a reason; lifting a mask is audited and lasts for
+        that viewing only."""
+        if not asked:
+            return False
+        if not principal.can(Permission.UNMASK):
+            self._record_camera(principal, AuditAction.UNMASK, "denied", camera, None, None)
+            raise Forbidden(f"your role ({principal.role}) may not lift privacy masks")
+        stated = (reason or "").strip()
+        if not stated:
+            raise ReasonRequired("say why the privacy masks must be lifted: a reason is required")
+        self._record_camera(
+            principal, AuditAction.UNMASK, "ok", camera, Footage(reason=stated), None
+        )
+        return True
 
     def may(self, principal: Principal, permission: Permission, camera: CameraView) -> bool:
         return self.camera_in_scope(principal, camera) and (
@@ -261,5 +291,13 @@ class AccessPolicy:
         footage: Footage | None,
         detail: Mapping[str, DetailValue] | None,
     ) -> None:
-        self.record(principal, action, result, camera_id=camera.id, object_type="camera",
-                    object_id=str(camera.id), footage=footage, detail=detail)  # fmt: skip
+        self.record(
+            principal,
+            action,
+            result,
+            camera_id=camera.id,
+            object_type="camera",
+            object_id=str(camera.id),
+            footage=footage,
+            detail=detail,
+        )

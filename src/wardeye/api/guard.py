@@ -46,7 +46,7 @@ def _declared(dependency: Callable[..., Any], permission: Permission) -> Any:
     return Depends(dependency)
 
 
-def Allow(permission: Permission) -> Any:  # noqa: N802 - reads as a declaration
+def Allow(permission: Permission) -> Any:
     """Signed in, and the role has ``permission``; gives the route its ``Principal``."""
 
     def allowed(conn: HTTPConnection) -> Principal:
@@ -62,7 +62,7 @@ def Allow(permission: Permission) -> Any:  # noqa: N802 - reads as a declaration
     return _declared(allowed, permission)
 
 
-def AllowSocket(permission: Permission) -> Any:  # noqa: N802
+def AllowSocket(permission: Permission) -> Any:
     """For WebSockets: never refuses at the handshake (browsers then only see a failed
     connection); the route accepts and closes with 4401/4403 so the page can react."""
 
@@ -72,7 +72,7 @@ def AllowSocket(permission: Permission) -> Any:  # noqa: N802
     return _declared(allowed, permission)
 
 
-def Public() -> Any:  # noqa: N802
+def Public() -> Any:
     """No sign-in needed (login, liveness probe). Gives the principal if there is one."""
 
     def anyone(conn: HTTPConnection) -> Principal | None:
@@ -81,7 +81,7 @@ def Public() -> Any:  # noqa: N802
     return _declared(anyone, Permission.PUBLIC)
 
 
-def AllowPage(permission: Permission) -> Any:  # noqa: N802
+def AllowPage(permission: Permission) -> Any:
     """For web pages: someone not signed in is sent to the login page instead of a 401."""
 
     def allowed(conn: HTTPConnection) -> Principal:

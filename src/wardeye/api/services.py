@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from wardeye.access.administration import Administration
 from wardeye.access.policy import AccessPolicy
 from wardeye.analytics.store import EventStore
-from wardeye.audit.records import AuditSink
+from wardeye.audit.log import AuditLog
 from wardeye.live.footage import FootageIndex
 from wardeye.live.hub import LiveHub
+from wardeye.privacy.masks import Mask
 from wardeye.recording.health import CameraHealth
 from wardeye.registry.areas import AreaRegistry
 from wardeye.registry.cameras import CameraRegistry
@@ -24,7 +24,7 @@ from wardeye.registry.users import UserService
 class ApiServices:
     access: AccessPolicy  # who may do what; writes the audit
     admin: Administration  # guarded changes to cameras, areas, users
-    audit: AuditSink
+    audit: AuditLog  # the trail itself: search, CSV export, verify
     areas: AreaRegistry
     cameras: CameraRegistry
     users: UserService
@@ -36,9 +36,6 @@ class ApiServices:
     map_overlay: Path | None = None  # operator's map picture, served at /map/overlay
     live: LiveHub | None = None
     footage: FootageIndex | None = None
-    # Analytics events of a camera in [start, end) as JSON-able dicts, for the timeline.
-    events_between: Callable[[int, datetime, datetime], Sequence[dict[str, Any]]] = field(
-        default=lambda camera_id, start, end: []
-    )
     events: EventStore | None = None  # analytics events and zones
-    reason_required: frozenset[str] = frozenset({"view_recorded", "search"})
+    # Enabled privacy masks of a camera: what recorded playback blacks out.
+    masks: Callable[[int], Sequence[Mask]] = field(default=lambda camera_id: [])

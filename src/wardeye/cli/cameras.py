@@ -1,4 +1,5 @@
-"""`wardeye camera …`: add, list, remove, enable/disable, bulk import."""
+"""`wardeye camera …`: add, list, remove, enable/disable, bulk import. Changes go through the
+access layer as the local operator, so they are checked and audited like the API's."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def add(
         err_console.print(f"[red]error:[/red] {_explain(exc)}")
         raise typer.Exit(1) from None
     with opened(config) as wardeye:
-        view = wardeye.cameras.create(data)
+        view = wardeye.admin.create_camera(wardeye.operator(), data)
     console.print(f"added camera {view.id}: {view.name} ({view.main_url})")
 
 
@@ -89,7 +90,7 @@ def remove(
     """Remove a camera that has no recorded footage (otherwise disable it)."""
     with opened(config) as wardeye:
         view = wardeye.cameras.find(camera)
-        wardeye.cameras.delete(view.id)
+        wardeye.admin.delete_camera(wardeye.operator(), view.id)
     console.print(f"removed camera {view.id}: {view.name}")
 
 
@@ -97,7 +98,8 @@ def remove(
 def disable(camera: str, config: Path | None = ConfigOption) -> None:
     """Stop recording and showing a camera; its footage stays."""
     with opened(config) as wardeye:
-        view = wardeye.cameras.set_enabled(wardeye.cameras.find(camera).id, False)
+        found = wardeye.cameras.find(camera)
+        view = wardeye.admin.set_enabled(wardeye.operator(), found.id, False)
     console.print(f"disabled camera {view.id}: {view.name}")
 
 
@@ -105,7 +107,8 @@ def disable(camera: str, config: Path | None = ConfigOption) -> None:
 def enable(camera: str, config: Path | None = ConfigOption) -> None:
     """Record and show a camera again."""
     with opened(config) as wardeye:
-        view = wardeye.cameras.set_enabled(wardeye.cameras.find(camera).id, True)
+        found = wardeye.cameras.find(camera)
+        view = wardeye.admin.set_enabled(wardeye.operator(), found.id, True)
     console.print(f"enabled camera {view.id}: {view.name}")
 
 
@@ -126,7 +129,7 @@ def import_(
         err_console.print(f"[red]error:[/red] cannot read {csv_file}: {exc}")
         raise typer.Exit(1) from None
     with opened(config) as wardeye:
-        report = wardeye.importer.import_csv(text, dry_run=dry_run)
+        report = wardeye.admin.import_cameras(wardeye.operator(), text, dry_run)
     if report.errors:
         table = Table("row", "name", "problem", title="Nothing was imported")
         for e in report.errors:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wardeye.catalog import areas as area_repo
 from wardeye.catalog import cameras as camera_repo
 from wardeye.catalog.database import Database
-from wardeye.catalog.models import Camera, Segment
+from wardeye.catalog.models import Camera, Segment, User
 from wardeye.core.bus import EventBus
 from wardeye.core.errors import Conflict, InvalidInput, NotFound
 from wardeye.core.events import CameraRegistered, CameraRemoved, CameraUpdated
@@ -70,7 +72,7 @@ class CameraRegistry:
 
     def find(self, id_or_name: str) -> CameraView:
         with self._db.session() as session:
-            camera = camera_repo.get_by_name(session, id_or_name)
+            camera = camera_repo.get_by_name(session, unicodedata.normalize("NFC", id_or_name))
             if camera is None and id_or_name.isdigit():
                 camera = camera_repo.get(session, int(id_or_name))
             if camera is None:
@@ -89,6 +91,7 @@ class CameraRegistry:
             if checked.name != camera.name:
                 self._check_name_free(session, checked.name)
             self._check_area(session, checked.area_id)
+            self._check_owner(session, checked.owner_user_id)
             camera_repo.update(session, camera, **changes)
             view = camera_view(session, camera)
         self._publish(CameraUpdated(camera_id=camera_id))
@@ -116,11 +119,20 @@ class CameraRegistry:
     def check_new(self, session: Session, data: CameraCreate) -> None:
         self._check_name_free(session, data.name)
         self._check_area(session, data.area_id)
+        self._check_owner(session, data.owner_user_id)
 
     @staticmethod
     def _check_name_free(session: Session, name: str) -> None:
         if camera_repo.get_by_name(session, name) is not None:
             raise Conflict(f"a camera named {name!r} already exists")
+
+    @staticmethod
+    def _check_owner(session: Session, user_id: int | None) -> None:
+        if user_id is None:
+            return
+        owner = session.get(User, user_id)
+        if owner is None or owner.role != "owner":
+            raise InvalidInput(f"no owner account with id {user_id}", field="owner_user_id")
 
     @staticmethod
     def _check_area(session: Session, area_id: int) -> None:

@@ -16,7 +16,20 @@ from fastapi.templating import Jinja2Templates
 
 from wardeye.access.permissions import Permission
 from wardeye.access.principal import Principal
-from wardeye.api.auth import SESSION_USER_KEY, Services
+from wardeye.api.auth import (
+    SESSION_COOKIE,
+    WRONG_CODE,
+    WRONG_CREDENTIALS,
+    Services,
+    Signin,
+    SignInRefused,
+    begin_enrolment,
+    clear_session_cookie,
+    set_session_cookie,
+    sign_in_code,
+    sign_in_password,
+    sign_out,
+)
 from wardeye.api.guard import AllowPage, Public
 from wardeye.api.services import ApiServices
 from wardeye.catalog.models import EVENT_KINDS
@@ -71,7 +84,14 @@ def _render(
             "tz": zone,
             "page": page,
             "site_name": services.site_name,
-            "client_json": json.dumps(client, ensure_ascii=False).replace("</", "<\\/"),
+            # Inside <script>, "<!--", "</script" or U+2028 end or bend the data: JSON
+            # escapes keep every one of them out of the page (and out of the parser's reach).
+            "client_json": json.dumps(client, ensure_ascii=False)
+            .replace("<", "\\u003c")
+            .replace(">", "\\u003e")
+            .replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028")
+            .replace("\u2029", "\\u2029"),
             **context,
         },
     )
@@ -84,33 +104,75 @@ def _render(
 
 @router.get("/login")
 def login_page(
-    request: Request, services: Services, _: Annotated[Principal | None, Public()]
+    request: Request, services: Services, signin: Signin, _: Annotated[Principal | None, Public()]
 ) -> Response:
-    return _render(request, "login.html", services, page="login", error=None)
+    """The password form, or (half-way through signing in) the code form or the enrolment."""
+    token = request.cookies.get(SESSION_COOKIE)
+    pending = signin.sessions.find(token) if token else None
+    step = "password" if pending is None or pending.stage == "full" else pending.stage
+    extra: dict[str, Any] = {}
+    if step == "enrol":
+        try:
+            enrolment = begin_enrolment(request, services, signin)
+            extra = {"secret": enrolment.secret, "uri": enrolment.uri}
+        except SignInRefused:
+            step = "password"
+    return _render(request, "login.html", services, page="login", step=step, **extra)
 
 
 @router.post("/login")
 def login_form(
     request: Request,
     services: Services,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
+    signin: Signin,
     _: Annotated[Principal | None, Public()],
+    step: Annotated[str, Form(max_length=16)] = "password",
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    user = services.users.authenticate(username, password)
-    if user is None:
-        response = _render(request, "login.html", services, page="login", error=True)
-        response.status_code = 401
-        return response
-    request.session.clear()
-    request.session[SESSION_USER_KEY] = user.id
-    return RedirectResponse("/", status_code=303)
+    """Both steps of signing in, through the same functions as the API. A refusal shows the
+    same step again (a wrong code, a wait) or the password form (the half-way session ended)."""
+    try:
+        if step == "password":
+            done = sign_in_password(request, services, signin, username, password)
+        else:
+            done = sign_in_code(request, services, signin, code)
+    except SignInRefused as refused:
+        known = str(refused) in (WRONG_CREDENTIALS, WRONG_CODE) or refused.retry_after
+        again = step if step in ("code", "enrol") and known else "password"
+        extra: dict[str, Any] = {}
+        if again == "enrol":
+            enrolment = begin_enrolment(request, services, signin)
+            extra = {"secret": enrolment.secret, "uri": enrolment.uri}
+        page = _render(
+            request,
+            "login.html",
+            services,
+            page="login",
+            step=again,
+            error="code" if str(refused) == WRONG_CODE else "login",
+            wait=refused.retry_after,
+            **extra,
+        )
+        page.status_code = 401 if refused.retry_after is None else 429
+        if refused.retry_after is not None:
+            page.headers["Retry-After"] = str(refused.retry_after)
+        return page
+    response = RedirectResponse("/" if done.status == "signed_in" else "/login", status_code=303)
+    set_session_cookie(response, done.session_token, services, signin)
+    return response
 
 
 @router.post("/logout")
-def logout_form(request: Request, _: Annotated[Principal | None, Public()]) -> Response:
+def logout_form(
+    request: Request, services: Services, signin: Signin, _: Annotated[Principal | None, Public()]
+) -> Response:
+    sign_out(request, services, signin)
     request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response, services)
+    return response
 
 
 def _client_user(principal: Principal) -> dict[str, Any]:
@@ -140,9 +202,16 @@ def _page(
     cameras = services.access.cameras(principal, Permission.VIEW_MAP)
     flags = {c.id: services.access.flags(principal, c) for c in cameras}
     return _render(
-        request, template, services, page=page, user=principal, cameras=cameras,
-        flags=flags, states=_states(services), **extra,
-    )  # fmt: skip
+        request,
+        template,
+        services,
+        page=page,
+        user=principal,
+        cameras=cameras,
+        flags=flags,
+        states=_states(services),
+        **extra,
+    )
 
 
 @router.get("/")
@@ -157,9 +226,13 @@ def map_page(
         for a in services.admin.areas(principal)
     ]
     return _page(
-        request, services, principal, "map.html", "map",
+        request,
+        services,
+        principal,
+        "map.html",
+        "map",
         client={"map": services.map_settings, "areas": areas},
-    )  # fmt: skip
+    )
 
 
 def map_settings(config: MapConfig) -> dict[str, Any]:
@@ -205,8 +278,14 @@ def playback_page(
     """Recorded footage; the page asks for the reason once per viewing when the site's
     policy wants one."""
     reason = services.access.reason_needed(Permission.VIEW_RECORDED)
-    return _page(request, services, principal, "playback.html", "playback",
-                 client={"reason_required": reason})  # fmt: skip
+    return _page(
+        request,
+        services,
+        principal,
+        "playback.html",
+        "playback",
+        client={"reason_required": reason},
+    )
 
 
 @router.get("/events")
@@ -223,9 +302,14 @@ def events_page(
         for c in cameras
     }
     return _page(
-        request, services, principal, "events.html", "events", kinds=EVENT_KINDS,
+        request,
+        services,
+        principal,
+        "events.html",
+        "events",
+        kinds=EVENT_KINDS,
         client={"cameras": names, "kinds": list(EVENT_KINDS)},
-    )  # fmt: skip
+    )
 
 
 @router.get("/health")

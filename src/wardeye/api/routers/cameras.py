@@ -33,8 +33,13 @@ class VisibleCamera(CameraView):
 
     @classmethod
     def of(cls, camera: CameraView, flags: CameraFlags) -> VisibleCamera:
-        return cls(**camera.model_dump(), video_shared=flags.video_shared, may_live=flags.live,
-                   may_play=flags.recorded, may_manage=flags.manage)  # fmt: skip
+        return cls(
+            **camera.model_dump(),
+            video_shared=flags.video_shared,
+            may_live=flags.live,
+            may_play=flags.recorded,
+            may_manage=flags.manage,
+        )
 
 
 @router.get("")

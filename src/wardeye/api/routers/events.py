@@ -118,10 +118,18 @@ def _event(
     services: ApiServices, principal: Principal, event_id: int, action: AuditAction
 ) -> EventRecord:
     record = _store(services).get(event_id)
-    if record is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event with id {event_id}")
-    services.access.camera(principal, Permission.VIEW_EVENTS, record.camera_id, action=action,
-                           detail={"event_id": record.id})  # fmt: skip
+    try:
+        if record is None:
+            raise NotFound
+        services.access.camera(
+            principal,
+            Permission.VIEW_EVENTS,
+            record.camera_id,
+            action=action,
+            detail={"event_id": record.id},
+        )
+    except NotFound:  # an event of a camera out of scope looks as if it did not exist
+        raise NotFound(f"no event with id {event_id}") from None
     return record
 
 
@@ -171,9 +179,15 @@ class ZoneView(BaseModel):
 
 
 def _zone_json(zone: ZoneRecord) -> ZoneView:
-    return ZoneView(id=zone.id, camera_id=zone.camera_id, name=zone.name, kind=zone.kind,
-                    points=list(zone.points), settings=ZoneSettings.model_validate(zone.settings),
-                    enabled=zone.enabled)  # fmt: skip
+    return ZoneView(
+        id=zone.id,
+        camera_id=zone.camera_id,
+        name=zone.name,
+        kind=zone.kind,
+        points=list(zone.points),
+        settings=ZoneSettings.model_validate(zone.settings),
+        enabled=zone.enabled,
+    )
 
 
 def _camera_zone(services: ApiServices, camera_id: int, zone_id: int) -> ZoneRecord:
@@ -204,9 +218,12 @@ def create_zone(
 
 @router.put("/api/cameras/{camera_id}/zones/{zone_id}")
 def replace_zone(
-    camera_id: CameraId, zone_id: ZoneId, body: ZoneBody, services: Services,
+    camera_id: CameraId,
+    zone_id: ZoneId,
+    body: ZoneBody,
+    services: Services,
     principal: CameraAdmin,
-) -> ZoneView:  # fmt: skip
+) -> ZoneView:
     _zone_camera(services, principal, camera_id, "update", body.name)
     current = _camera_zone(services, camera_id, zone_id)
     if current.kind != body.kind:
@@ -230,6 +247,10 @@ def delete_zone(
 def _zone_camera(
     services: ApiServices, principal: Principal, camera_id: int, op: str, name: str
 ) -> None:
-    services.access.camera(principal, Permission.MANAGE_CAMERAS, camera_id,
-                           action=AuditAction.CAMERA_CHANGE, detail={"op": f"zone_{op}",
-                                                                     "zone": name})  # fmt: skip
+    services.access.camera(
+        principal,
+        Permission.MANAGE_CAMERAS,
+        camera_id,
+        action=AuditAction.CAMERA_CHANGE,
+        detail={"op": f"zone_{op}", "zone": name},
+    )

@@ -27,11 +27,11 @@ from wardeye.api.services import ApiServices
 from wardeye.audit.records import AuditAction
 from wardeye.core.bounds import MAX_ID
 from wardeye.core.errors import Forbidden, NotFound
-from wardeye.live.broadcaster import LiveBroadcaster, LiveState
+from wardeye.live.broadcaster import LiveState
 from wardeye.live.feed import LiveFeed
-from wardeye.live.hub import LiveHub, StreamUnavailable
+from wardeye.live.hub import LiveHub, LiveStream, StreamUnavailable
 from wardeye.live.messages import Fragment, InitSegment, StreamStatus
-from wardeye.live.snapshot import SnapshotMaker
+from wardeye.live.snapshot import SnapshotView
 from wardeye.registry.schemas import CameraView
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ router = APIRouter(prefix="/api/live", tags=["live"])
 StreamName = Literal["main", "sub"]
 MJPEG_BOUNDARY = "wardeyeframe"
 Watcher = Annotated[Principal, Allow(Permission.VIEW_LIVE)]
+Unmask = Annotated[
+    bool, Query(description="Lift the privacy masks for this viewing (needs unmask + reason).")
+]
+Reason = Annotated[str | None, Query(max_length=500, description="Why; audited.")]
 
 
 def _hub(services: ApiServices) -> LiveHub:
@@ -79,11 +83,17 @@ def live_status(services: Services, principal: Watcher) -> list[LiveState]:
 
 @router.get("/{camera_id}/snapshot.jpg")
 async def snapshot(
-    camera_id: CameraId, services: Services, principal: Watcher, stream: StreamName = "sub"
+    camera_id: CameraId,
+    services: Services,
+    principal: Watcher,
+    stream: StreamName = "sub",
+    unmask: Unmask = False,
+    reason: Reason = None,
 ) -> Response:
     camera = live_camera(services, principal, camera_id, AuditAction.SNAPSHOT, stream)
+    masked = not services.access.unmasked(principal, camera, unmask, reason)
     try:
-        maker = _hub(services).snapshots(camera.id, pick_stream(camera, stream))
+        maker = _hub(services).snapshots(camera.id, pick_stream(camera, stream), masked=masked)
     except StreamUnavailable as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     jpeg = await _first_picture(maker)
@@ -92,7 +102,7 @@ async def snapshot(
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
-async def _first_picture(maker: SnapshotMaker, wait_seconds: float = 4.0) -> bytes | None:
+async def _first_picture(maker: SnapshotView, wait_seconds: float = 4.0) -> bytes | None:
     """A stream just attached has no keyframe yet: wait for one (a GOP is usually <= 2 s)."""
     deadline = asyncio.get_running_loop().time() + wait_seconds
     while True:
@@ -110,11 +120,14 @@ async def mjpeg(
     principal: Watcher,
     stream: StreamName = "sub",
     fps: Annotated[float, Query(gt=0, le=10)] = 4.0,
+    unmask: Unmask = False,
+    reason: Reason = None,
 ) -> StreamingResponse:
     """multipart/x-mixed-replace JPEG stream: the fallback for browsers without MSE."""
     camera = live_camera(services, principal, camera_id, AuditAction.LIVE_START, stream)
+    masked = not services.access.unmasked(principal, camera, unmask, reason)
     try:
-        maker = _hub(services).snapshots(camera.id, pick_stream(camera, stream))
+        maker = _hub(services).snapshots(camera.id, pick_stream(camera, stream), masked=masked)
     except StreamUnavailable as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
 
@@ -147,6 +160,8 @@ async def live_socket(
     camera_id: int,
     principal: Annotated[Principal | None, AllowSocket(Permission.VIEW_LIVE)],
     stream: str = "sub",
+    unmask: bool = False,
+    reason: str | None = None,
 ) -> None:
     """Text frames are JSON ({"type": "init"|"status", ...}); binary frames are fMP4: the init
     segment right after an "init" message, then moof+mdat fragments. A refused socket is
@@ -154,7 +169,7 @@ async def live_socket(
     the page can tell why."""
     services: ApiServices = websocket.app.state.services
     await websocket.accept()
-    opened = _open_socket(services, principal, camera_id, stream)
+    opened = _open_socket(services, principal, camera_id, stream, unmask, (reason or "")[:500])
     if isinstance(opened, SocketRefusal):
         await websocket.close(code=opened.code, reason=opened.reason[:120])
         return
@@ -181,8 +196,13 @@ class SocketRefusal:
 
 
 def _open_socket(
-    services: ApiServices, principal: Principal | None, camera_id: int, stream: str
-) -> tuple[CameraView, LiveBroadcaster] | SocketRefusal:
+    services: ApiServices,
+    principal: Principal | None,
+    camera_id: int,
+    stream: str,
+    unmask: bool,
+    reason: str,
+) -> tuple[CameraView, LiveStream] | SocketRefusal:
     if principal is None:
         return SocketRefusal(4401, "log in first")
     if not principal.can(Permission.VIEW_LIVE):
@@ -191,7 +211,9 @@ def _open_socket(
         return SocketRefusal(4404, f"no camera with id {camera_id}")
     try:
         camera = live_camera(services, principal, camera_id, AuditAction.LIVE_START, stream)
-        return camera, _hub(services).broadcaster(camera.id, pick_stream(camera, stream))
+        masked = not services.access.unmasked(principal, camera, unmask, reason)
+        chosen = pick_stream(camera, stream)
+        return camera, _hub(services).broadcaster(camera.id, chosen, masked=masked)
     except (NotFound, StreamUnavailable) as exc:
         return SocketRefusal(4404, str(exc))
     except Forbidden as exc:
@@ -203,10 +225,14 @@ def _open_socket(
 def _record_stop(
     services: ApiServices, principal: Principal, camera_id: int, stream: str, started: float
 ) -> None:
-    services.access.record(principal, AuditAction.LIVE_STOP, camera_id=camera_id,
-                           object_type="camera", object_id=str(camera_id),
-                           detail={"stream": stream,
-                                   "seconds": round(time.monotonic() - started, 1)})  # fmt: skip
+    services.access.record(
+        principal,
+        AuditAction.LIVE_STOP,
+        camera_id=camera_id,
+        object_type="camera",
+        object_id=str(camera_id),
+        detail={"stream": stream, "seconds": round(time.monotonic() - started, 1)},
+    )
 
 
 async def _pump(websocket: WebSocket, feed: LiveFeed, camera: CameraView, stream: str) -> None:

@@ -4,9 +4,10 @@ itself as fragmented MP4 for Media Source Extensions, starting at any instant.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import unquote
+from functools import partial
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Header, HTTPException, Query, status
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -32,9 +33,12 @@ MAX_WINDOW = timedelta(days=31)
 Player = Annotated[Principal, Allow(Permission.VIEW_RECORDED)]
 Reason = Annotated[
     str | None,
-    Header(alias="X-Access-Reason", max_length=500,
-           description="Why this footage is needed (percent-encoded UTF-8); audited."),
-]  # fmt: skip
+    Header(
+        alias="X-Access-Reason",
+        max_length=500,
+        description="Why this footage is needed (percent-encoded UTF-8); audited.",
+    ),
+]
 ReasonQuery = Annotated[str | None, Query(max_length=500, description="Same as the header.")]
 
 
@@ -99,9 +103,11 @@ def timeline(
     camera = services.access.camera(principal, Permission.VIEW_RECORDED, camera_id)
     start, end = _window(start, end)
     line = _footage(services).timeline(camera.id, start, end, stream)
-    events = services.events.find([camera.id], start=start, end=end, limit=1000) if (
-        services.events is not None
-    ) else []  # fmt: skip
+    events = (
+        services.events.find([camera.id], start=start, end=end, limit=1000)
+        if (services.events is not None)
+        else []
+    )
     return TimelineView(
         camera_id=camera.id,
         start=line.start,
@@ -113,8 +119,14 @@ def timeline(
 
 
 def _segment_json(seg: SegmentInfo) -> SegmentView:
-    return SegmentView(start=seg.start, end=seg.end, fps=seg.fps, codec=seg.codec,
-                       width=seg.width, height=seg.height)  # fmt: skip
+    return SegmentView(
+        start=seg.start,
+        end=seg.end,
+        fps=seg.fps,
+        codec=seg.codec,
+        width=seg.width,
+        height=seg.height,
+    )
 
 
 @router.get("/{camera_id}/segments")
@@ -148,6 +160,7 @@ async def media(
     stream: StreamName = "main",
     reason: ReasonQuery = None,
     x_access_reason: Reason = None,
+    unmask: Annotated[bool, Query(description="Lift privacy masks (unmask + reason).")] = False,
 ) -> Response:
     """The segment playing at ``at``, from the keyframe at or before it to the segment's end.
     Timestamps count from ``origin`` so consecutive requests line up in one SourceBuffer.
@@ -156,25 +169,37 @@ async def media(
         Permission.VIEW_RECORDED, _unquote(x_access_reason) or reason
     )
     camera = services.access.camera(principal, Permission.VIEW_RECORDED, camera_id)
+    masks = (
+        []
+        if services.access.unmasked(principal, camera, unmask, stated)
+        else (services.masks(camera.id))
+    )
     footage = _footage(services)
     current, following = await run_in_threadpool(footage.segment_at, camera.id, at, stream)
     if current is not None:
         services.access.record(
-            principal, AuditAction.PLAYBACK, camera_id=camera.id, object_type="camera",
+            principal,
+            AuditAction.PLAYBACK,
+            camera_id=camera.id,
+            object_type="camera",
             object_id=str(camera.id),
             footage=Footage(start=max(at, current.start), end=current.end, reason=stated),
             detail={"stream": stream},
-        )  # fmt: skip
+        )
     if current is None:
-        body = {"detail": "no footage at that instant", "next": _iso(following.start)
-                if following else None}  # fmt: skip
+        body = {
+            "detail": "no footage at that instant",
+            "next": _iso(following.start) if following else None,
+        }
         return JSONResponse(body, status_code=404)
     if current.start < origin:
         raise HTTPException(422, "origin must not be after the segment's start")
     offset = (at - current.start).total_seconds()
     base = (current.start - origin).total_seconds()
     try:
-        replay = await run_in_threadpool(SegmentReplay, footage.file(current), offset, base)
+        replay = await run_in_threadpool(
+            partial(SegmentReplay, masks=masks), footage.file(current), offset, base
+        )
         chunks = replay.chunks()
         first = await run_in_threadpool(next, chunks, b"")
     except ReplayError as exc:

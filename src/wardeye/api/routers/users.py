@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-
 from pydantic import BaseModel
 
 from wardeye.access.permissions import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, Permission, Role
@@ -35,8 +34,11 @@ def list_users(services: Services, principal: Admin) -> list[UserView]:
 def list_roles(_: Admin) -> list[RoleView]:
     """The permission table: what each role may do."""
     return [
-        RoleView(name=r.value, description=ROLE_DESCRIPTIONS[r],
-                 permissions=sorted(p.value for p in ROLE_PERMISSIONS[r]))  # fmt: skip
+        RoleView(
+            name=r.value,
+            description=ROLE_DESCRIPTIONS[r],
+            permissions=sorted(p.value for p in ROLE_PERMISSIONS[r]),
+        )
         for r in Role
     ]
 

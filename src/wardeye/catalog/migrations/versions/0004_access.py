@@ -38,10 +38,12 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_user_areas_user_id_users"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["area_id"], ["areas.id"], name=op.f("fk_user_areas_area_id_areas"),
+            ["area_id"],
+            ["areas.id"],
+            name=op.f("fk_user_areas_area_id_areas"),
             ondelete="RESTRICT",
         ),
-    )  # fmt: skip
+    )
     op.execute(
         "INSERT INTO user_areas (user_id, area_id) "
         "SELECT id, area_id FROM users WHERE area_id IS NOT NULL"
@@ -55,9 +57,12 @@ def upgrade() -> None:
             sa.Column("verified", sa.Boolean(), nullable=False, server_default=sa.true())
         )
         batch.create_foreign_key(
-            "fk_cameras_owner_user_id_users", "users", ["owner_user_id"], ["id"],
+            "fk_cameras_owner_user_id_users",
+            "users",
+            ["owner_user_id"],
+            ["id"],
             ondelete="SET NULL",
-        )  # fmt: skip
+        )
         batch.create_index("ix_cameras_owner_user_id", ["owner_user_id"])
 
 
