@@ -10,6 +10,7 @@ from wardeye.api import auth
 from wardeye.api.errors import install_error_handlers
 from wardeye.api.limits import RequestLimits
 from wardeye.api.routers import areas, cameras, events, live, playback, system, users
+from wardeye.api.routers.audit import router as audit_router
 from wardeye.api.routers.masks import router as masks_router
 from wardeye.api.services import ApiServices
 
@@ -40,4 +41,5 @@ def create_api(services: ApiServices, secret_key: str) -> FastAPI:
     for router in (*routers, live.router, playback.router, events.router):
         app.include_router(router)
     app.include_router(masks_router)
+    app.include_router(audit_router)
     return app
