@@ -103,12 +103,13 @@ class Camera(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     retention_days: Mapped[float | None] = mapped_column(Float)
     description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+    # Added by migration 0004 (kept last so a migrated table and a new one match).
     owner_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
 
     area: Mapped[Area] = relationship()
 
@@ -367,3 +368,81 @@ class PrivacyMask(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+
+
+SIGNIN_THROTTLE_KINDS = ("account", "address")
+SIGNIN_STAGES = ("full", "second_factor", "enrol")
+
+
+class SigninThrottle(Base):
+    """Failed sign-ins counted per account name and per client address, in the catalog so
+    the count survives a restart and holds across processes (``wardeye.signin.throttle``).
+    Names that match no account are counted the same way, so the table reveals nothing."""
+
+    __tablename__ = "signin_throttle"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {SIGNIN_THROTTLE_KINDS!r}", name="kind"),
+        Index("ix_signin_throttle_last_failure_at", "last_failure_at"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SigninSession(Base):
+    """A server-side session: the cookie holds a random id, the catalog only its SHA-256, so
+    signing out, an admin's revocation and the expiry rules take effect at once."""
+
+    __tablename__ = "signin_sessions"
+    __table_args__ = (
+        CheckConstraint(f"stage IN {SIGNIN_STAGES!r}", name="stage"),
+        Index("ix_signin_sessions_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(16), default="full")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoke_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class UserSecondFactor(Base):
+    """A user's TOTP secret, encrypted at rest with the catalog's credential key and never
+    shown again after enrolment. ``last_step`` refuses a code used once from being replayed."""
+
+    __tablename__ = "user_totp"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(EncryptedText)  # base32, sealed when the catalog has a key
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class ApiToken(Base):
+    """A bearer token for an integration: only the SHA-256 of the token is stored; it acts
+    for its user, narrowed to its scopes, until it expires or is revoked."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(Text)  # permission values, space-separated
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from wardeye.app import WardEye
 from wardeye.config.models import Config
 from wardeye.demo import demo_config, find_media_dir, install_demo
+from wardeye.testing.http import SAME_ORIGIN
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def demo(tmp_path: Path) -> Iterator[tuple[WardEye, str, str]]:
 
 def test_demo_camera_raises_events(demo: tuple[WardEye, str, str]) -> None:
     wardeye, username, password = demo
-    client = TestClient(wardeye.asgi())
+    client = TestClient(wardeye.asgi(), headers=SAME_ORIGIN)
     assert client.post("/api/auth/login", json={"username": username, "password": password})
     camera = client.get("/api/cameras").json()[0]
     zones = client.get(f"/api/cameras/{camera['id']}/zones").json()

@@ -17,6 +17,7 @@ from wardeye.catalog import events as event_repo
 from wardeye.config.models import Config
 from wardeye.core.events import AnalyticsEventRecorded, ZonesChanged
 from wardeye.registry.schemas import AreaCreate, CameraCreate, UserCreate
+from wardeye.testing.http import SAME_ORIGIN
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
@@ -64,8 +65,12 @@ def world(wardeye: WardEye) -> dict[str, int]:
 
 
 def login(wardeye: WardEye, name: str, role: str, area_id: int | None = None) -> TestClient:
-    wardeye.users.add(UserCreate(username=name, password=PASSWORD, role=role, area_id=area_id))
-    client = TestClient(wardeye.asgi())
+    wardeye.users.add(
+        UserCreate(
+            username=name, password=PASSWORD, role=role, area_ids=[area_id] if area_id else []
+        )
+    )
+    client = TestClient(wardeye.asgi(), headers=SAME_ORIGIN)
     assert client.post("/api/auth/login", json={"username": name, "password": PASSWORD}).is_success
     return client
 
@@ -93,7 +98,7 @@ def test_list_filter_and_scope(wardeye: WardEye, world: dict[str, int]) -> None:
     snapshot = officer.get(one["snapshot_url"])
     assert snapshot.headers["content-type"] == "image/jpeg" and snapshot.content == JPEG
     assert officer.get(f"/api/events/{world['loiter']}/snapshot").status_code == 404
-    assert TestClient(wardeye.asgi()).get("/api/events").status_code == 401
+    assert TestClient(wardeye.asgi(), headers=SAME_ORIGIN).get("/api/events").status_code == 401
 
 
 def test_playback_timeline_shows_events(wardeye: WardEye, world: dict[str, int]) -> None:

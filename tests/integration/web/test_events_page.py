@@ -16,6 +16,7 @@ from wardeye.app import WardEye
 from wardeye.catalog.models import EVENT_KINDS
 from wardeye.config.models import Config
 from wardeye.registry.schemas import AreaCreate, CameraCreate, UserCreate
+from wardeye.testing.http import SAME_ORIGIN
 from wardeye.web.i18n import STRINGS
 
 PASSWORD = "correct horse battery"
@@ -32,7 +33,7 @@ def wardeye(tmp_path: Path) -> Iterator[WardEye]:
             CameraCreate(name=name, area_id=area, main_url="rtsp://192.0.2.10/101")
         )
     instance.users.add(
-        UserCreate(username="officer", password=PASSWORD, role="officer", area_id=ours)
+        UserCreate(username="officer", password=PASSWORD, role="officer", area_ids=[ours])
     )
     yield instance
     instance.stop()
@@ -45,7 +46,7 @@ def _client_settings(html: str) -> dict[str, object]:
 
 
 def test_anonymous_visitor_is_sent_to_login(wardeye: WardEye) -> None:
-    http = TestClient(wardeye.asgi())
+    http = TestClient(wardeye.asgi(), headers=SAME_ORIGIN)
     response = http.get("/events", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login"
     assert http.get("/api/events").status_code == 401
@@ -53,7 +54,7 @@ def test_anonymous_visitor_is_sent_to_login(wardeye: WardEye) -> None:
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_logged_in_user_gets_the_page(wardeye: WardEye, lang: str) -> None:
-    http = TestClient(wardeye.asgi())
+    http = TestClient(wardeye.asgi(), headers=SAME_ORIGIN)
     assert http.post("/login", data={"username": "officer", "password": PASSWORD})
     page = http.get(f"/events?lang={lang}")
     assert page.status_code == 200

@@ -20,6 +20,7 @@ from wardeye.live.hub import LiveHub
 from wardeye.live.tap import RecorderTap
 from wardeye.mp4.boxes import iter_boxes
 from wardeye.registry.schemas import AreaCreate, CameraCreate, UserCreate
+from wardeye.testing.http import SAME_ORIGIN
 from wardeye.testing.rtsp_server import RtspSimulator
 
 pytestmark = pytest.mark.rtsp
@@ -30,7 +31,7 @@ CLOCK = "Đồng hồ (đo độ trễ)"
 
 @pytest.fixture(scope="module")
 def client(site: Site) -> Iterator[TestClient]:
-    with TestClient(site.wardeye.asgi()) as http:
+    with TestClient(site.wardeye.asgi(), headers=SAME_ORIGIN) as http:
         response = http.post("/api/auth/login", json={"username": USER, "password": PASSWORD})
         assert response.status_code == 200, response.text
         yield http
@@ -160,7 +161,7 @@ def test_snapshot_and_mjpeg_fallback(client: TestClient, site: Site) -> None:
 
 def test_live_needs_login_and_respects_areas(site: Site) -> None:
     camera = site.cameras[VTEST]
-    with TestClient(site.wardeye.asgi()) as anonymous:
+    with TestClient(site.wardeye.asgi(), headers=SAME_ORIGIN) as anonymous:
         with (
             pytest.raises(WebSocketDisconnect) as refused,
             anonymous.websocket_connect(f"/api/live/{camera}/ws"),
@@ -170,7 +171,7 @@ def test_live_needs_login_and_respects_areas(site: Site) -> None:
         assert anonymous.get(f"/api/live/{camera}/snapshot.jpg").status_code == 401
         other = site.wardeye.areas.create(AreaCreate(name="Phường Đa Kao", level="commune"))
         site.wardeye.users.add(
-            UserCreate(username="dakao", password=PASSWORD, role="officer", area_id=other.id)
+            UserCreate(username="dakao", password=PASSWORD, role="officer", area_ids=[other.id])
         )
         login = anonymous.post("/api/auth/login", json={"username": "dakao", "password": PASSWORD})
         assert login.status_code == 200

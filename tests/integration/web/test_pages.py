@@ -16,6 +16,7 @@ from starlette.websockets import WebSocketDisconnect
 from wardeye.app import WardEye
 from wardeye.config.models import Config, MapConfig
 from wardeye.registry.schemas import AreaCreate, CameraCreate, UserCreate
+from wardeye.testing.http import SAME_ORIGIN
 from wardeye.web import pages
 from wardeye.web.i18n import STRINGS
 from wardeye.web.timefmt import format_local
@@ -50,7 +51,7 @@ def wardeye(tmp_path: Path) -> Iterator[WardEye]:
 
 @pytest.fixture
 def client(wardeye: WardEye) -> TestClient:
-    http = TestClient(wardeye.asgi())
+    http = TestClient(wardeye.asgi(), headers=SAME_ORIGIN)
     response = http.post("/login", data={"username": "officer", "password": PASSWORD})
     assert response.status_code == 200
     return http
@@ -63,7 +64,7 @@ def client_settings(html: str) -> dict[str, object]:
 
 
 def test_vietnamese_by_default_english_on_request(wardeye: WardEye) -> None:
-    http = TestClient(wardeye.asgi())
+    http = TestClient(wardeye.asgi(), headers=SAME_ORIGIN)
     page = http.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert page.url.path == "/login"
     assert "Đăng nhập" in page.text and 'lang="vi"' in page.text
@@ -152,7 +153,7 @@ def test_operator_map_tiles_and_overlay(tmp_path: Path) -> None:
     )
     instance = _site(tmp_path, map=config)
     try:
-        http = TestClient(instance.asgi())
+        http = TestClient(instance.asgi(), headers=SAME_ORIGIN)
         assert http.get("/map/overlay").status_code == 401
         http.post("/login", data={"username": "officer", "password": PASSWORD})
         settings = client_settings(http.get("/").text)["map"]

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from wardeye_harness import PASSWORD, USER, Site, wait_for
 
+from wardeye.testing.http import SAME_ORIGIN
 from wardeye.testing.media import read_clock_counter
 from wardeye.testing.rtsp_server import RtspSimulator
 
@@ -33,7 +34,7 @@ def parse(text: str) -> datetime:
 @pytest.fixture(scope="module")
 def client(site: Site) -> Iterator[TestClient]:
     site.wait_segments(site.cameras[CLOCK], 4)
-    with TestClient(site.wardeye.asgi()) as http:
+    with TestClient(site.wardeye.asgi(), headers=SAME_ORIGIN) as http:
         response = http.post("/api/auth/login", json={"username": USER, "password": PASSWORD})
         assert response.status_code == 200
         yield http
@@ -148,7 +149,7 @@ def test_uptime_and_permissions(client: TestClient, site: Site) -> None:
     for camera in site.cameras.values():
         assert 0.3 < rows[camera]["day"] <= 1.0
         assert rows[camera]["week"] == rows[camera]["day"]  # the camera is minutes old
-    with TestClient(site.wardeye.asgi()) as anonymous:
+    with TestClient(site.wardeye.asgi(), headers=SAME_ORIGIN) as anonymous:
         camera = site.cameras[CLOCK]
         assert anonymous.get(f"/api/playback/{camera}/timeline", params=window()).status_code == 401
 

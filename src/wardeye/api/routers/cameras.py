@@ -53,7 +53,7 @@ def list_cameras(
     """The cameras this principal may see (an area outside their own answers 404)."""
     cameras = services.access.cameras(principal, Permission.VIEW_MAP)
     if area_id is not None:
-        services.access.require_area(principal, area_id)
+        services.admin.area(principal, area_id)  # 404 when missing or out of scope
         inside = {a.id for a in services.areas.list() if services.areas.within(a.id, area_id)}
         cameras = [c for c in cameras if c.area_id in inside]
     if enabled is not None:
