@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from wardeye.access.permissions import Permission
+from wardeye.access.permissions import Permission, Role
 from wardeye.access.principal import Principal
 from wardeye.api.auth import (
     SESSION_COOKIE,
@@ -32,6 +32,7 @@ from wardeye.api.auth import (
 )
 from wardeye.api.guard import AllowPage, Public
 from wardeye.api.services import ApiServices
+from wardeye.audit.records import AuditAction
 from wardeye.catalog.models import EVENT_KINDS
 from wardeye.config.models import MapConfig
 from wardeye.web.i18n import STRINGS, pick_language
@@ -84,6 +85,7 @@ def _render(
             "tz": zone,
             "page": page,
             "site_name": services.site_name,
+            "can": {p.value for p in user.permissions} if user else set(),
             # Inside <script>, "<!--", "</script" or U+2028 end or bend the data: JSON
             # escapes keep every one of them out of the page (and out of the parser's reach).
             "client_json": json.dumps(client, ensure_ascii=False)
@@ -330,6 +332,27 @@ def cameras_page(
     return _page(request, services, principal, "cameras.html", "cameras")
 
 
+@router.get("/users")
+def users_page(
+    request: Request,
+    services: Services,
+    principal: Annotated[Principal, AllowPage(Permission.MANAGE_USERS)],
+) -> Response:
+    """Users and roles: an admin manages the accounts bound inside their own areas."""
+    areas = services.admin.areas(principal)
+    return _page(
+        request,
+        services,
+        principal,
+        "users.html",
+        "users",
+        roles=list(Role),
+        areas=areas,
+        every_area=principal.area_ids is None,
+        client={"areas": [{"id": a.id, "path": a.path} for a in areas]},
+    )
+
+
 @router.get("/manifest.webmanifest")
 def manifest(
     request: Request, services: Services, _: Annotated[Principal | None, Public()]
@@ -368,3 +391,19 @@ def service_worker(_: Annotated[Principal | None, Public()]) -> Response:
         media_type="text/javascript",
         headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
     )
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    services: Services,
+    principal: Annotated[Principal, AllowPage(Permission.READ_AUDIT)],
+) -> Response:
+    """The audit trail: search by user, camera, case, action and time; export CSV. What the
+    reader may see is decided by the API (scoped to their areas)."""
+    cameras = services.access.cameras(principal, Permission.VIEW_MAP)
+    return _page(
+        request, services, principal, "audit.html", "audit",
+        actions=[a.value for a in AuditAction],
+        client={"camera_names": {c.id: c.name for c in cameras}},
+    )  # fmt: skip

@@ -104,7 +104,7 @@ def test_annexb_input_with_inband_parameter_sets(media: Path) -> None:
 def test_replay_starts_at_the_keyframe_before_the_offset(media: Path) -> None:
     """Clip GOP is 2 s: asking for 5.3 s into it starts at the keyframe of 4.0 s; ``base`` shifts
     every timestamp so consecutive segments line up."""
-    replay = SegmentReplay(media / "clock_720p.mp4", offset=5.3, base=100.0)
+    replay = SegmentReplay(media / "clock_720p.mp4", offset=5.3, base=100.0, masks=())
     data = b"".join(replay.chunks())
     assert replay.head.mime.startswith('video/mp4; codecs="avc1.64')
     assert replay.head.width == 1280 and replay.head.fps == pytest.approx(25)
