@@ -183,7 +183,12 @@ def launch_chromium(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
+REASON = "Kiểm tra vụ việc 12/2026"  # what the officer types when asked why
+
+
 def login(page: Any, base_url: str, user: str = USER, password: str = PASSWORD) -> None:
+    """Sign in; the reason the playback page asks for (a prompt) is answered with REASON."""
+    page.on("dialog", lambda dialog: dialog.accept(REASON))
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password)

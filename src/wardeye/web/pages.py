@@ -30,7 +30,7 @@ from wardeye.api.auth import (
     sign_in_password,
     sign_out,
 )
-from wardeye.api.guard import AllowPage, Public
+from wardeye.api.guard import Allow, AllowPage, Public
 from wardeye.api.services import ApiServices
 from wardeye.audit.records import AuditAction
 from wardeye.catalog.models import EVENT_KINDS
@@ -253,7 +253,7 @@ def map_settings(config: MapConfig) -> dict[str, Any]:
 
 @router.get("/map/overlay")
 def map_overlay(
-    services: Services, _: Annotated[Principal, AllowPage(Permission.VIEW_MAP)]
+    services: Services, _: Annotated[Principal, Allow(Permission.VIEW_MAP)]
 ) -> Response:
     path = services.map_overlay
     if path is None or not path.is_file():

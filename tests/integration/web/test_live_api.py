@@ -164,9 +164,9 @@ def test_live_needs_login_and_respects_areas(site: Site) -> None:
     with TestClient(site.wardeye.asgi(), headers=SAME_ORIGIN) as anonymous:
         with (
             pytest.raises(WebSocketDisconnect) as refused,
-            anonymous.websocket_connect(f"/api/live/{camera}/ws"),
+            anonymous.websocket_connect(f"/api/live/{camera}/ws") as socket,
         ):
-            pass
+            socket.receive_text()  # accepted, then closed with the reason
         assert refused.value.code == 4401
         assert anonymous.get(f"/api/live/{camera}/snapshot.jpg").status_code == 401
         other = site.wardeye.areas.create(AreaCreate(name="Phường Đa Kao", level="commune"))
@@ -177,9 +177,9 @@ def test_live_needs_login_and_respects_areas(site: Site) -> None:
         assert login.status_code == 200
         with (
             pytest.raises(WebSocketDisconnect) as hidden,
-            anonymous.websocket_connect(f"/api/live/{camera}/ws"),
+            anonymous.websocket_connect(f"/api/live/{camera}/ws") as socket,
         ):
-            pass
+            socket.receive_text()  # accepted, then closed with the reason
         assert hidden.value.code == 4404
         assert anonymous.get(f"/api/live/{camera}/snapshot.jpg").status_code == 404
 

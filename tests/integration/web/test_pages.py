@@ -188,9 +188,9 @@ def test_household_camera_video_only_when_shared_live(wardeye: WardEye, client: 
         assert client.get(f"/api/playback/{camera}/timeline", params=window).status_code == 403
         with (
             pytest.raises(WebSocketDisconnect) as refused,
-            client.websocket_connect(f"/api/live/{camera}/ws"),
+            client.websocket_connect(f"/api/live/{camera}/ws") as socket,
         ):
-            pass
+            socket.receive_text()  # accepted, then closed with the reason
         assert refused.value.code == 4403
     # Shared live: allowed (no recorder runs here, so the stream itself is unavailable).
     assert client.get(f"/api/live/{ids['live']}/snapshot.jpg").status_code in (404, 503)

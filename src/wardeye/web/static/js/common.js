@@ -79,3 +79,19 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 /** Whether a camera's video may be shown: public, or a household camera shared live. */
+
+// Recorded footage needs a stated reason when the site's policy says so (the server answers
+// 428). It is asked once per viewing session (this tab) and sent with every request.
+const REASON_KEY = 'wardeye.reason';
+export function accessReason(askAgain = false) {
+  let reason = askAgain ? '' : sessionStorage.getItem(REASON_KEY) || '';
+  if (!reason && (askAgain || client.reason_required)) {
+    reason = (prompt(t('reason_prompt')) || '').trim();
+    if (reason) sessionStorage.setItem(REASON_KEY, reason);
+  }
+  return reason;
+}
+export function reasonHeaders(askAgain = false) {
+  const reason = accessReason(askAgain);
+  return reason ? { 'X-Access-Reason': encodeURIComponent(reason) } : {};
+}

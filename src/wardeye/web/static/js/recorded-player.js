@@ -3,7 +3,7 @@
 // appended to Media Source Extensions as they arrive, so the picture shows within a second.
 // The video's currentTime maps to wall-clock time: wall = origin + currentTime, which is what
 // lets several cameras play in sync and the timeline show where each one is.
-import { formatDateTime, iso, t } from './common.js';
+import { formatDateTime, iso, reasonHeaders, t } from './common.js';
 
 const MediaSourceClass = window.ManagedMediaSource || window.MediaSource;
 const LOOKAHEAD_SECONDS = 6;
@@ -119,7 +119,13 @@ export class RecordedPlayer {
       const originGuess = reuse ? this.origin : ms - ORIGIN_MARGIN_MS;
       const url = `/api/playback/${this.cameraId}/media?at=${encodeURIComponent(iso(ms))}`
         + `&origin=${encodeURIComponent(iso(originGuess))}&stream=${this.stream}`;
-      const response = await fetch(url, { signal: controller.signal, credentials: 'same-origin' });
+      const get = (ask) => fetch(url, { signal: controller.signal, credentials: 'same-origin', headers: reasonHeaders(ask) });
+      let response = await get(false);
+      if (response.status === 428) response = await get(true);
+      if (response.status === 428) {
+        this.setOverlay(t('reason_required'), 'error');
+        return false;
+      }
       if (response.status === 404) {
         const body = await response.json();
         if (jump) this.noFootage(ms, body.next ? Date.parse(body.next) : null);
