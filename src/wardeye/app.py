@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,9 @@ from wardeye.recording.status_writer import StatusWriter
 from wardeye.registry.areas import AreaRegistry
 from wardeye.registry.camera_import import CameraImporter
 from wardeye.registry.cameras import CameraRegistry
+from wardeye.registry.household import evidence_locks
 from wardeye.registry.users import UserService
+from wardeye.signin.services import SigninServices
 from wardeye.web import pages
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,7 @@ class WardEye:
     audit: AuditLog = field(init=False)
     access: AccessPolicy = field(init=False)
     admin: Administration = field(init=False)
+    signin: SigninServices = field(init=False)
     footage: FootageIndex = field(init=False)
     masks: MaskStore = field(init=False)
     live: LiveHub = field(init=False)
@@ -90,8 +94,14 @@ class WardEye:
         self.users = UserService(self.db)
         self.audit = AuditLog(self.db, self.config.data_dir)
         self.access = AccessPolicy(self.db, self.cameras, self.audit)
+        self.signin = SigninServices.build(self.db, self.config.signin, self.config.site_name)
         self.admin = Administration(
-            self.access, self.areas, self.cameras, self.importer, self.users
+            self.access,
+            self.areas,
+            self.cameras,
+            self.importer,
+            self.users,
+            revoke_sessions=self.signin.revoke_user,
         )
         self.footage = FootageIndex(self.db, self.config.recordings_dir())
         self._live_tap = RecorderTap(self.db, self._attach_recorded, self.config.recording)
@@ -190,9 +200,11 @@ class WardEye:
             map_settings=pages.map_settings(self.config.map),
             map_overlay=self.config.map.overlay_image,
             events=self.events,
+            masks=self.masks.enabled,
+            household_locks=partial(evidence_locks, self.db),
             secure_cookies=self.config.server.secure_cookies,
         )
-        app = create_api(services, load_or_create_secret(self.config))
+        app = create_api(services, load_or_create_secret(self.config), self.signin)
         app.include_router(pages.router)
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
         return app

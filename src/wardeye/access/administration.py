@@ -14,6 +14,7 @@ from wardeye.core.errors import Forbidden, NotFound
 from wardeye.registry.areas import AreaRegistry
 from wardeye.registry.camera_import import CameraImporter, ImportReport
 from wardeye.registry.cameras import CameraRegistry
+from wardeye.registry.household import HouseholdRegistration
 from wardeye.registry.schemas import (
     AreaCreate,
     AreaView,
@@ -28,6 +29,7 @@ from wardeye.registry.schemas import (
 from wardeye.registry.users import UserService
 
 SessionRevoker = Callable[[int], None]  # revokes every session of a user id
+LOCATION_ONLY = "file:///location-only/"  # a camera shared only by its place: never opened
 
 
 class Administration:
@@ -113,6 +115,36 @@ class Administration:
         camera = self._cameras.update(camera_id, CameraUpdate(consent_tier=tier))
         if before.consent_tier != camera.consent_tier:
             self._consent_audit(principal, before, camera)
+        return camera
+
+    def register_household(self, principal: Principal, data: HouseholdRegistration) -> CameraView:
+        """An owner shares a camera: it is recorded or shown only once an admin verified it."""
+        self._policy.require(principal, Permission.REGISTER_CAMERA)
+        if principal.user_id is None:
+            raise Forbidden("only an owner account registers household cameras")
+        camera = self._cameras.create(
+            CameraCreate(
+                name=data.name,
+                area_id=data.area_id,
+                kind="household",
+                consent_tier=data.consent_tier,
+                owner_user_id=principal.user_id,
+                owner_name=principal.username,
+                latitude=data.latitude,
+                longitude=data.longitude,
+                main_url=data.main_url or f"{LOCATION_ONLY}{principal.user_id}",
+                description=data.description,
+            ),
+            verified=False,
+        )
+        self._camera_audit(principal, camera, "register")
+        return camera
+
+    def verify_camera(self, principal: Principal, camera_id: int) -> CameraView:
+        """An admin of the area checked a self-registered camera (place, owner, stream)."""
+        self._policy.camera(principal, Permission.MANAGE_CAMERAS, camera_id)
+        camera = self._cameras.set_verified(camera_id, True)
+        self._camera_audit(principal, camera, "verify")
         return camera
 
     def import_cameras(self, principal: Principal, text: str, dry_run: bool) -> ImportReport:

@@ -34,6 +34,7 @@ class Permission(StrEnum):
     READ_AUDIT = "read_audit"
     VIEW_OWN_ACCESS = "view_own_access"  # an owner reads who accessed their cameras
     SET_CONSENT = "set_consent"  # change a household camera's consent tier (owner, admin)
+    REGISTER_CAMERA = "register_camera"  # an owner shares a new household camera
 
 
 _WATCH = frozenset(

@@ -6,18 +6,33 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from wardeye import __version__
-from wardeye.api import auth
 from wardeye.api.errors import install_error_handlers
 from wardeye.api.limits import RequestLimits
-from wardeye.api.routers import areas, cameras, events, live, playback, system, users
+from wardeye.api.routers import (
+    account,
+    areas,
+    cameras,
+    events,
+    household,
+    live,
+    playback,
+    system,
+    users,
+)
 from wardeye.api.routers.audit import router as audit_router
 from wardeye.api.routers.masks import router as masks_router
 from wardeye.api.services import ApiServices
+from wardeye.config.models import SigninConfig
+from wardeye.signin.origin import OriginCheck
+from wardeye.signin.services import SigninServices
+from wardeye.signin.sessions import SESSION_COOKIE as SIGNIN_COOKIE
 
 SESSION_COOKIE = "wardeye_session"
 
 
-def create_api(services: ApiServices, secret_key: str) -> FastAPI:
+def create_api(
+    services: ApiServices, secret_key: str, signin: SigninServices | None = None
+) -> FastAPI:
     app = FastAPI(
         title="WardEye",
         version=__version__,
@@ -27,6 +42,9 @@ def create_api(services: ApiServices, secret_key: str) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.services = services
+    if signin is None:  # until the composition root passes its own (configured) one
+        signin = SigninServices.build(services.users._db, SigninConfig(), services.site_name)
+    app.state.signin = signin
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key,
@@ -35,11 +53,18 @@ def create_api(services: ApiServices, secret_key: str) -> FastAPI:
         same_site="strict",
         https_only=services.secure_cookies,
     )
+    # Cross-site state-changing requests with the session cookie answer 403 (see signin.origin).
+    app.add_middleware(
+        OriginCheck,
+        cookie_name=SIGNIN_COOKIE,
+        allowed_origins=lambda: app.state.signin.config.allowed_origins,
+    )
     app.add_middleware(RequestLimits)  # outermost: oversized bodies never reach a route
     install_error_handlers(app)
-    routers = (auth.router, areas.router, cameras.router, users.router, system.router)
-    for router in (*routers, live.router, playback.router, events.router):
+    routers = (account.auth_router, account.router, areas.router, cameras.router, users.router)
+    for router in (*routers, system.router, live.router, playback.router, events.router):
         app.include_router(router)
     app.include_router(masks_router)
     app.include_router(audit_router)
+    app.include_router(household.router)
     return app

@@ -17,6 +17,7 @@ from wardeye.privacy.masks import Mask
 from wardeye.recording.health import CameraHealth
 from wardeye.registry.areas import AreaRegistry
 from wardeye.registry.cameras import CameraRegistry
+from wardeye.registry.household import EvidenceLockView
 from wardeye.registry.users import UserService
 
 
@@ -37,5 +38,6 @@ class ApiServices:
     live: LiveHub | None = None
     footage: FootageIndex | None = None
     events: EventStore | None = None  # analytics events and zones
+    household_locks: Callable[[int], list[EvidenceLockView]] = field(default=lambda camera_id: [])
     # Enabled privacy masks of a camera: what recorded playback blacks out.
     masks: Callable[[int], Sequence[Mask]] = field(default=lambda camera_id: [])

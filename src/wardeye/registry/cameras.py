@@ -45,10 +45,11 @@ class CameraRegistry:
         self._db = db
         self._bus = bus
 
-    def create(self, data: CameraCreate) -> CameraView:
+    def create(self, data: CameraCreate, verified: bool = True) -> CameraView:
+        """``verified=False`` for a camera an owner registered: not pulled until checked."""
         with self._db.session() as session:
             self.check_new(session, data)
-            camera = camera_repo.add(session, **data.model_dump())
+            camera = camera_repo.add(session, **data.model_dump(), verified=verified)
             view = camera_view(session, camera)
         self._publish(CameraRegistered(camera_id=view.id, name=view.name))
         return view
@@ -93,6 +94,14 @@ class CameraRegistry:
             self._check_area(session, checked.area_id)
             self._check_owner(session, checked.owner_user_id)
             camera_repo.update(session, camera, **changes)
+            view = camera_view(session, camera)
+        self._publish(CameraUpdated(camera_id=camera_id))
+        return view
+
+    def set_verified(self, camera_id: int, verified: bool) -> CameraView:
+        with self._db.session() as session:
+            camera = self._require(session, camera_id)
+            camera_repo.update(session, camera, verified=verified)
             view = camera_view(session, camera)
         self._publish(CameraUpdated(camera_id=camera_id))
         return view

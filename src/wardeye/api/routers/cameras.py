@@ -108,6 +108,16 @@ def set_consent(
     return services.admin.set_consent(principal, camera_id, body.consent_tier)
 
 
+@router.post("/{camera_id}/verify")
+def verify_camera(
+    camera_id: CameraId,
+    services: Services,
+    principal: Annotated[Principal, Allow(Permission.MANAGE_CAMERAS)],
+) -> CameraView:
+    """An admin of the area checked a camera an owner registered: it may now be pulled."""
+    return services.admin.verify_camera(principal, camera_id)
+
+
 @router.post("/{camera_id}/disable")
 def disable_camera(
     camera_id: CameraId,

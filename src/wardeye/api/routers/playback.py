@@ -4,8 +4,8 @@ itself as fragmented MP4 for Media Source Extensions, starting at any instant.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated, Literal
 from urllib.parse import unquote
 
