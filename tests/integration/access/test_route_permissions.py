@@ -155,6 +155,15 @@ EXAMPLES: dict[tuple[str, str], Callable[[World, Scope, dict[str, int]], Call]] 
     ("POST", "/api/cameras/{camera_id}/disable"): lambda w, s, i: Call(
         "POST", f"/api/cameras/{_spare(w, s)}/disable", {}
     ),
+    ("POST", "/api/cameras/{camera_id}/verify"): lambda w, s, i: Call(
+        "POST", f"/api/cameras/{_spare(w, s)}/verify", {}
+    ),
+    ("POST", "/api/my/cameras"): lambda w, s, i: Call(
+        "POST",
+        "/api/my/cameras",
+        {},
+        {"name": f"Nhà {s} {id(i)}", "area_id": i["area_id"], "latitude": 21.3, "longitude": 103.1},
+    ),
     ("DELETE", "/api/cameras/{camera_id}"): lambda w, s, i: Call(
         "DELETE", f"/api/cameras/{i['camera_id']}", {}
     ),  # has footage: 409 when allowed
@@ -373,14 +382,27 @@ def test_lists_hide_what_is_outside(world: World) -> None:
         "/live",
         "/health",
     ]
+    outside_cameras = {world.outside.camera, world.outside.spare, world.outside.household}
+    outside_areas = {world.outside.area, world.outside.village}
+    checked = 0
     for role in (r.value for r in Role):
         client = world.client(role)
         for path in lists:
             answer = client.get(path, follow_redirects=False)
             if answer.status_code != 200:
                 continue
+            checked += 1
             assert world.outside.name not in answer.text, (role, path)
             assert "Nà Tấu" not in answer.text, (role, path)
+            if answer.headers["content-type"].startswith("application/json"):
+                items = answer.json()
+                cameras = {i.get("camera_id", i["id"] if "area_path" in i else None) for i in items}
+                assert not cameras & outside_cameras, (role, path)
+                if path == "/api/areas":
+                    assert not {i["id"] for i in items} & outside_areas, role
+                if path == "/api/users":
+                    assert world.outside.user not in {i["id"] for i in items}, role
+    assert checked >= 40  # the lists were really read
     admin = world.client(Role.ADMIN)
     ids = [e["camera_id"] for e in admin.get("/api/events").json()]
     assert world.inside.household not in ids
