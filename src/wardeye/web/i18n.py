@@ -4,6 +4,21 @@ have the same keys (a test checks), so a missing translation is caught before a 
 from __future__ import annotations
 
 VI: dict[str, str] = {
+    "my_cameras": "Camera của tôi",
+    "my_intro": "Bạn quyết định camera của mình chia sẻ gì với công an, và thay đổi bất cứ lúc nào. Mọi lần xem đều được ghi lại bên dưới.",
+    "my_register": "Chia sẻ camera mới",
+    "my_stream_url": "Địa chỉ luồng (bỏ trống nếu chỉ chia sẻ vị trí)",
+    "my_waiting": "chờ cán bộ xã xác minh",
+    "my_locks": "Đoạn ghi hình đang được giữ cho vụ việc",
+    "my_no_locks": "Không có đoạn nào bị giữ.",
+    "my_access": "Ai đã xem camera này",
+    "my_tier_saved": "Đã lưu. Người đang xem bị ngắt ngay nếu bạn thôi chia sẻ hình ảnh.",
+    "latitude": "Vĩ độ",
+    "longitude": "Kinh độ",
+    "consent_tier": "Mức chia sẻ",
+    "tier_registry": "Chỉ vị trí (công an gửi yêu cầu khi cần)",
+    "tier_on_request": "Hình ảnh theo từng yêu cầu được duyệt",
+    "tier_live": "Chia sẻ trực tiếp và ghi hình",
     "users": "Người dùng",
     "user_new": "Thêm người dùng",
     "display_name": "Họ tên",
@@ -222,6 +237,21 @@ VI: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "my_cameras": "My cameras",
+    "my_intro": "You decide what your cameras share with the police and can change it at any time. Every view is listed below.",
+    "my_register": "Share a new camera",
+    "my_stream_url": "Stream address (leave empty to share only the location)",
+    "my_waiting": "waiting for the commune to verify it",
+    "my_locks": "Footage kept for a case",
+    "my_no_locks": "No footage is kept.",
+    "my_access": "Who looked at this camera",
+    "my_tier_saved": "Saved. Anyone watching is cut off at once if you stop sharing video.",
+    "latitude": "Latitude",
+    "longitude": "Longitude",
+    "consent_tier": "What it shares",
+    "tier_registry": "Location only (the police ask when needed)",
+    "tier_on_request": "Video for each approved request",
+    "tier_live": "Live view and recording",
     "users": "Users",
     "user_new": "Add user",
     "display_name": "Full name",

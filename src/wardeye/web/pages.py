@@ -353,6 +353,25 @@ def users_page(
     )
 
 
+@router.get("/my")
+def my_cameras_page(
+    request: Request,
+    services: Services,
+    principal: Annotated[Principal, AllowPage(Permission.VIEW_OWN_ACCESS)],
+) -> Response:
+    """A household owner's cameras: what each shares, footage kept for cases, who looked."""
+    places = services.areas.list()
+    return _page(
+        request,
+        services,
+        principal,
+        "my_cameras.html",
+        "my",
+        places=places,
+        tiers=["registry", "on_request", "live"],
+    )
+
+
 @router.get("/manifest.webmanifest")
 def manifest(
     request: Request, services: Services, _: Annotated[Principal | None, Public()]

@@ -8,7 +8,7 @@ const SHELL = [
   '/static/js/live-player.js', '/static/js/playback.js', '/static/js/recorded-player.js',
   '/static/js/timeline.js', '/static/js/health.js', '/static/js/status.js',
   '/static/js/events.js', '/static/js/event-feed.js', '/static/js/alerts.js',
-  '/static/js/users.js', '/static/js/audit.js',
+  '/static/js/users.js', '/static/js/audit.js', '/static/js/my-cameras.js',
   '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css',
   '/static/icons/icon-192.png', '/static/icons/icon-512.png',
 ];
