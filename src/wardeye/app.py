@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import getpass
+import hashlib
 import logging
 import os
 import secrets
@@ -24,6 +25,7 @@ from wardeye.analytics.supervisor import AnalyticsSupervisor
 from wardeye.api.app import create_api
 from wardeye.api.services import ApiServices
 from wardeye.audit.log import AuditLog
+from wardeye.audit.records import AuditAction, AuditRecord
 from wardeye.catalog import migrate
 from wardeye.catalog.database import Database, private_dir
 from wardeye.config.models import Config
@@ -117,8 +119,13 @@ class WardEye:
 
     def start_background(self) -> None:
         """Retention first (the recorder calls it when the disk fills), then the recorder."""
+        self._audit_config()
         retention = RetentionService(
-            self.db, self.config.recording.retention, self.config.recordings_dir(), self.bus
+            self.db,
+            self.config.recording.retention,
+            self.config.recordings_dir(),
+            self.bus,
+            audit=self.audit,
         )
         recorder = Recorder(
             self.db,
@@ -173,6 +180,21 @@ class WardEye:
                 log.exception("stopping %s failed", type(part).__name__)
         self.background.clear()
         self.db.dispose()
+
+    def _audit_config(self) -> None:
+        """Each start records which configuration the site runs with (its fingerprint, never
+        its secrets), so a changed config between two runs shows in the audit."""
+        settings = self.config.model_dump_json(exclude={"secret_key"})
+        fingerprint = hashlib.sha256(settings.encode()).hexdigest()
+        self.audit.append(
+            AuditRecord(
+                action=AuditAction.CONFIG_RELOAD,
+                result="ok",
+                username="system",
+                object_type="config",
+                detail={"sha256": fingerprint},
+            )
+        )
 
     def operator(self) -> Principal:
         """The CLI's principal: whoever has a shell on the box, audited by OS user name."""
