@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from wardeye.access.administration import Administration
+from wardeye.access.permissions import Permission
 from wardeye.access.policy import AccessPolicy
 from wardeye.access.principal import Principal
 from wardeye.analytics.store import EventStore
@@ -95,7 +96,8 @@ class WardEye:
         self.importer = CameraImporter(self.db, self.bus)
         self.users = UserService(self.db)
         self.audit = AuditLog(self.db, self.config.data_dir)
-        self.access = AccessPolicy(self.db, self.cameras, self.audit)
+        reasons = frozenset(Permission(p) for p in self.config.access.reason_required_for)
+        self.access = AccessPolicy(self.db, self.cameras, self.audit, reasons)
         self.signin = SigninServices.build(self.db, self.config.signin, self.config.site_name)
         self.admin = Administration(
             self.access,

@@ -135,6 +135,68 @@ class MapConfig(Strict):
     zoom: int = Field(15, ge=1, le=24, description="Zoom used with center.")
 
 
+class SigninConfig(Strict):
+    free_failures: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Wrong passwords allowed for one account name (or from one client address) "
+        "before each next try must wait.",
+    )
+    delay_base_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=3600,
+        description="Wait after the first failure past free_failures; it doubles with each "
+        "further failure (answered 429 with Retry-After, the password is not checked).",
+    )
+    max_delay_seconds: float = Field(
+        300.0, gt=0, le=86400, description="Cap of that growing wait."
+    )
+    lockout_failures: int = Field(
+        20,
+        ge=1,
+        le=10000,
+        description="Failures (per account name, and per client address) that lock sign-in "
+        "for lockout_seconds. Audited; an admin can lift it (`wardeye user unlock`).",
+    )
+    lockout_seconds: float = Field(
+        900.0, gt=0, le=30 * 86400, description="How long a lockout lasts."
+    )
+    forget_failures_after_seconds: float = Field(
+        86400.0,
+        gt=0,
+        description="Failures older than this (with none since) are forgotten.",
+    )
+    session_idle_seconds: float = Field(
+        1800.0, gt=0, description="A session unused this long ends (idle expiry)."
+    )
+    session_absolute_seconds: float = Field(
+        12 * 3600.0,
+        gt=0,
+        description="A session ends this long after sign-in, however busy (absolute expiry).",
+    )
+    second_factor: Literal["sensitive_roles", "everyone", "optional"] = Field(
+        "sensitive_roles",
+        description="Who must use a TOTP second factor: roles that can export or lift privacy "
+        "masks (default), every account, or nobody (anyone may still turn it on).",
+    )
+    second_factor_step_seconds: float = Field(
+        300.0,
+        gt=0,
+        le=3600,
+        description="Time allowed between the password and the code (or the enrolment).",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Extra origins (e.g. https://cameras.example.vn) whose pages may send "
+        "state-changing requests with the session cookie, besides the host itself.",
+    )
+    token_max_days: float = Field(
+        366.0, gt=0, le=3660, description="Longest lifetime an API token may be given."
+    )
+
+
 class DemoConfig(Strict):
     media_dir: Path | None = Field(
         None,
@@ -203,6 +265,14 @@ class AnalyticsConfig(Strict):
         return local if local.is_dir() or not checkout.is_dir() else checkout
 
 
+class AccessConfig(Strict):
+    reason_required_for: list[Literal["view_live", "view_recorded", "search", "export"]] = Field(
+        ["view_recorded", "search"],
+        description="Accesses for which the viewer must state why (kept in the audit); live "
+        "view of public cameras needs none by default.",
+    )
+
+
 class Config(Strict):
     site_name: str = Field("WardEye", description="Shown in the web app's title bar.")
     timezone: str = Field(
@@ -234,6 +304,14 @@ class Config(Strict):
     )
     analytics: AnalyticsConfig = Field(
         default_factory=AnalyticsConfig, description="Video analytics and the events they raise."
+    )
+    signin: SigninConfig = Field(
+        default_factory=SigninConfig,
+        description="Sign-in hardening: throttling, lockout, sessions, second factor, origins.",
+    )
+    access: AccessConfig = Field(
+        default_factory=lambda: AccessConfig(),
+        description="Access policy: which accesses need a stated reason.",
     )
 
     @field_validator("timezone")
