@@ -88,10 +88,13 @@ def test_withdrawn_consent_stops_the_video_within_a_second(
     page.evaluate(WATCH_FRAMES)
     page.wait_for_function("window.shownFrames.length >= 10", timeout=10000)
 
-    with _admin_client(site) as admin:
+    admin = _admin_client(site)
+    try:
         changed_at = page.evaluate("performance.now()")
         answer = admin.patch(f"/api/cameras/{camera.id}", json={"consent_tier": "registry"})
         assert answer.status_code == 200, answer.text
+    finally:
+        admin.close()
     time.sleep(3.0)
 
     frames = page.evaluate("window.shownFrames")

@@ -32,7 +32,9 @@ from wardeye.testing.rtsp_server import RtspSimulator
 PUBLIC = "Phố đi bộ Nguyễn Huệ"  # vtest 1920x1080 25 fps main, 640x360 10 fps sub
 PUBLIC_CAMERAS = (CameraSpec(PUBLIC, "vtest1080", "vtestsub", 10.7740, 106.7035),)
 # Household cameras get their own mounts, so the simulator can say whether anyone pulled them.
-HOUSEHOLD_MOUNTS = ("home_live", "home_registry", "home_request", "home_unverified", "home_off")
+HOUSEHOLD_MOUNTS = (
+    "home_live", "home_registry", "home_request", "home_unverified", "home_off", "home_masked",
+)  # fmt: skip
 ADMIN, ADMIN_PASSWORD = "admin", "quản trị viên đủ dài 42"
 Luma = npt.NDArray[np.uint8]
 

@@ -24,10 +24,12 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
 
 from wardeye.live.hub import StreamUnavailable
+from wardeye.privacy.masks import MaskCreate
 from wardeye.registry.schemas import CameraUpdate
 from wardeye.testing.rtsp_server import RtspSimulator
 
 pytestmark = pytest.mark.rtsp
+WINDOW = [(0.1, 0.1), (0.4, 0.1), (0.4, 0.4), (0.1, 0.4)]
 
 NOT_PULLED = [
     ("Nhà chị Lan – chỉ vị trí", "home_registry", "registry", True),
@@ -78,6 +80,10 @@ class SocketLog:
     done: threading.Event = field(default_factory=threading.Event)
 
 
+def masking_threads() -> int:
+    return sum("live-masked" in t.name for t in threading.enumerate())
+
+
 def _read_socket(ws: ClientConnection, log: SocketLog) -> None:
     try:
         while True:
@@ -108,14 +114,20 @@ def _read_mjpeg(http: httpx.Client, path: str, out: list[float], done: threading
 
 
 @pytest.mark.parametrize(
-    ("mount", "change"),
-    [("home_live", CameraUpdate(consent_tier="registry")), ("home_off", None)],
-    ids=["consent-withdrawn", "camera-disabled"],
+    ("mount", "change", "masked"),
+    [
+        ("home_live", CameraUpdate(consent_tier="registry"), False),
+        ("home_off", None, False),
+        ("home_masked", CameraUpdate(consent_tier="on_request"), True),
+    ],
+    ids=["consent-withdrawn", "camera-disabled", "withdrawn-while-masked"],
 )
 def test_withdrawal_ends_open_streams_within_a_second_and_stops_recording(
-    site: Site, simulator: RtspSimulator, mount: str, change: CameraUpdate | None
+    site: Site, simulator: RtspSimulator, mount: str, change: CameraUpdate | None, masked: bool
 ) -> None:
     camera_id = add_household(site, simulator, f"Nhà ông Tư ({mount})", mount, "live")
+    if masked:  # viewers watch the masked encoder's output, not the camera's stream
+        site.wardeye.masks.create(camera_id, MaskCreate(name="Cửa sổ", points=WINDOW))
     wait_for(
         lambda: any(
             h.camera_id == camera_id and h.state == "online" for h in site.recorder.health()
@@ -136,6 +148,7 @@ def test_withdrawal_ends_open_streams_within_a_second_and_stops_recording(
         ).start()
         wait_for(lambda: sum(isinstance(m, bytes) for _, m in log.messages) >= 10, 15, "video")
         wait_for(lambda: len(jpegs) >= 3, 15, "MJPEG pictures")
+        assert masking_threads() == (1 if masked else 0)
 
         withdrawn_at = time.monotonic()
         if change is None:
@@ -159,6 +172,7 @@ def test_withdrawal_ends_open_streams_within_a_second_and_stops_recording(
     assert statuses[-1]["reason"]  # the player shows why
     assert 0 < jpegs[-1] - withdrawn_at < 1.0  # the MJPEG response ended
 
+    wait_for(lambda: masking_threads() == 0, 5, "the masked encoder to stop")
     # Recording stops; what was recorded before stays.
     before = count_segments(site, camera_id)
     assert before >= 1
