@@ -42,6 +42,7 @@ from wardeye.recording.status_writer import StatusWriter
 from wardeye.registry.areas import AreaRegistry
 from wardeye.registry.camera_import import CameraImporter
 from wardeye.registry.cameras import CameraRegistry
+from wardeye.registry.footage_requests import FootageRequests
 from wardeye.registry.household import evidence_locks
 from wardeye.registry.users import UserService
 from wardeye.signin.services import SigninServices
@@ -105,6 +106,7 @@ class WardEye:
             self.cameras,
             self.importer,
             self.users,
+            FootageRequests(self.db),
             revoke_sessions=self.signin.revoke_user,
         )
         self.footage = FootageIndex(self.db, self.config.recordings_dir())

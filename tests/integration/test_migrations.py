@@ -79,7 +79,7 @@ def _roles(url: str) -> dict[str, str]:
 
 def test_upgrade_downgrade_upgrade(url: str) -> None:
     assert migrate.current(url) is None
-    assert migrate.head() == "0008"
+    assert migrate.head() == "0009"
 
     migrate.upgrade(url)
     assert migrate.current(url) == migrate.head()

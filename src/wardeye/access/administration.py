@@ -7,13 +7,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wardeye.access.permissions import Permission, Role
-from wardeye.access.policy import AccessPolicy
+from wardeye.access.policy import AccessPolicy, Footage
 from wardeye.access.principal import Principal
 from wardeye.audit.records import AuditAction
-from wardeye.core.errors import Forbidden, NotFound
+from wardeye.core.errors import Conflict, Forbidden, NotFound
 from wardeye.registry.areas import AreaRegistry
 from wardeye.registry.camera_import import CameraImporter, ImportReport
 from wardeye.registry.cameras import CameraRegistry
+from wardeye.registry.footage_requests import (
+    FootageAnswer,
+    FootageRequestCreate,
+    FootageRequests,
+    FootageRequestView,
+)
 from wardeye.registry.household import HouseholdRegistration
 from wardeye.registry.schemas import (
     AreaCreate,
@@ -40,6 +46,7 @@ class Administration:
         cameras: CameraRegistry,
         importer: CameraImporter,
         users: UserService,
+        requests: FootageRequests,
         revoke_sessions: SessionRevoker | None = None,
     ) -> None:
         self._policy = policy
@@ -48,6 +55,7 @@ class Administration:
         self._importer = importer
         self._users = users
         self._revoke_sessions = revoke_sessions
+        self._requests = requests
 
     # -- areas --------------------------------------------------------------------------------
 
@@ -146,6 +154,54 @@ class Administration:
         camera = self._cameras.set_verified(camera_id, True)
         self._camera_audit(principal, camera, "verify")
         return camera
+
+    # -- footage requests to household owners -----------------------------------------------
+
+    def request_footage(
+        self, principal: Principal, camera_id: int, data: FootageRequestCreate
+    ) -> FootageRequestView:
+        """Police ask the owner of a camera that does not share video for a stretch of it."""
+        camera = self._policy.camera(principal, Permission.REQUEST_FOOTAGE, camera_id)
+        if camera.kind != "household" or camera.consent_tier == "live":
+            raise Conflict(f"{camera.name!r} shares its video already: no request is needed")
+        request = self._requests.create(camera_id, principal.user_id, data)
+        self._policy.record(
+            principal,
+            AuditAction.APPROVAL,
+            camera_id=camera_id,
+            object_type="footage_request",
+            object_id=str(request.id),
+            footage=Footage(data.start, data.end, data.reason, data.case_ref),
+            detail={"op": "request"},
+        )
+        return request
+
+    def footage_requests(self, principal: Principal) -> list[FootageRequestView]:
+        """Requests about cameras in the principal's areas (an owner: their own cameras)."""
+        return self._requests.for_cameras(self._policy.camera_ids(principal, Permission.VIEW_MAP))
+
+    def answer_request(
+        self, principal: Principal, request_id: int, answer: FootageAnswer
+    ) -> FootageRequestView:
+        """The owner (only) accepts or refuses; a request for someone else's camera looks as
+        if it did not exist."""
+        try:
+            request = self._requests.get(request_id)
+            if request.camera_id not in principal.owned_camera_ids:
+                raise NotFound
+        except NotFound:
+            raise NotFound(f"no footage request with id {request_id}") from None
+        answered = self._requests.answer(request_id, answer)
+        self._policy.record(
+            principal,
+            AuditAction.APPROVAL,
+            camera_id=request.camera_id,
+            object_type="footage_request",
+            object_id=str(request_id),
+            footage=Footage(request.start, request.end, answer.comment, request.case_ref),
+            detail={"op": answered.status},
+        )
+        return answered
 
     def import_cameras(self, principal: Principal, text: str, dry_run: bool) -> ImportReport:
         self._policy.require(principal, Permission.MANAGE_CAMERAS)

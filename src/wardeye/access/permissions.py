@@ -35,6 +35,7 @@ class Permission(StrEnum):
     VIEW_OWN_ACCESS = "view_own_access"  # an owner reads who accessed their cameras
     SET_CONSENT = "set_consent"  # change a household camera's consent tier (owner, admin)
     REGISTER_CAMERA = "register_camera"  # an owner shares a new household camera
+    REQUEST_FOOTAGE = "request_footage"  # ask a household owner for footage
 
 
 _WATCH = frozenset(
@@ -45,6 +46,7 @@ _WATCH = frozenset(
         Permission.VIEW_RECORDED,
         Permission.VIEW_EVENTS,
         Permission.VIEW_HEALTH,
+        Permission.REQUEST_FOOTAGE,
     }
 )
 

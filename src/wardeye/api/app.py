@@ -13,6 +13,7 @@ from wardeye.api.routers import (
     areas,
     cameras,
     events,
+    footage_requests,
     household,
     live,
     playback,
@@ -67,4 +68,5 @@ def create_api(
     app.include_router(masks_router)
     app.include_router(audit_router)
     app.include_router(household.router)
+    app.include_router(footage_requests.router)
     return app

@@ -446,3 +446,29 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+FOOTAGE_REQUEST_STATES = ("pending", "accepted", "refused")
+
+
+class FootageRequest(Base):
+    """Police ask a household camera's owner for footage the camera does not share on its own
+    (tier ``registry`` or ``on_request``); the owner accepts or refuses in the app."""
+
+    __tablename__ = "footage_requests"
+    __table_args__ = (
+        CheckConstraint(f"status IN {FOOTAGE_REQUEST_STATES!r}", name="status"),
+        Index("ix_footage_requests_camera", "camera_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    case_ref: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    owner_comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,6 +4,13 @@ have the same keys (a test checks), so a missing translation is caught before a 
 from __future__ import annotations
 
 VI: dict[str, str] = {
+    "my_requests": "Yêu cầu cung cấp hình ảnh từ công an",
+    "my_no_requests": "Chưa có yêu cầu nào.",
+    "request_pending": "Đang chờ bạn trả lời",
+    "request_accepted": "Bạn đã đồng ý",
+    "request_refused": "Bạn đã từ chối",
+    "request_accept": "Đồng ý",
+    "request_refuse": "Từ chối",
     "my_cameras": "Camera của tôi",
     "my_intro": "Bạn quyết định camera của mình chia sẻ gì với công an, và thay đổi bất cứ lúc nào. Mọi lần xem đều được ghi lại bên dưới.",
     "my_register": "Chia sẻ camera mới",
@@ -237,6 +244,13 @@ VI: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "my_requests": "Requests for footage from the police",
+    "my_no_requests": "No requests yet.",
+    "request_pending": "Waiting for your answer",
+    "request_accepted": "You agreed",
+    "request_refused": "You refused",
+    "request_accept": "Agree",
+    "request_refuse": "Refuse",
     "my_cameras": "My cameras",
     "my_intro": "You decide what your cameras share with the police and can change it at any time. Every view is listed below.",
     "my_register": "Share a new camera",

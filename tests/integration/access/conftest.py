@@ -21,6 +21,7 @@ from wardeye.catalog.recordings import NewSegment
 from wardeye.config.models import Config, SigninConfig
 from wardeye.core.clock import utc_now
 from wardeye.registry.schemas import AreaCreate, CameraCreate, UserCreate
+from wardeye.testing.http import SAME_ORIGIN
 
 PASSWORD = "correct horse battery staple"
 
@@ -51,7 +52,7 @@ class World:
     footage_at: str = ""
 
     def client(self, role: str | None) -> TestClient:
-        client = TestClient(self.app, base_url="http://testserver")
+        client = TestClient(self.app, base_url="http://testserver", headers=SAME_ORIGIN)
         if role is not None:
             answer = client.post(
                 "/api/auth/login", json={"username": self.accounts[role], "password": PASSWORD}

@@ -155,6 +155,15 @@ EXAMPLES: dict[tuple[str, str], Callable[[World, Scope, dict[str, int]], Call]] 
     ("POST", "/api/cameras/{camera_id}/disable"): lambda w, s, i: Call(
         "POST", f"/api/cameras/{_spare(w, s)}/disable", {}
     ),
+    ("POST", "/api/cameras/{camera_id}/footage-requests"): lambda w, s, i: Call(
+        "POST",
+        f"/api/cameras/{_household(w, s)}/footage-requests",
+        {},
+        {"start": "2026-11-30T08:00:00Z", "end": "2026-11-30T09:00:00Z", "reason": "vụ việc"},
+    ),
+    ("POST", "/api/my/footage-requests/{request_id}/answer"): lambda w, s, i: Call(
+        "POST", f"/api/my/footage-requests/{MISSING}/answer", {}, {"accept": True}
+    ),
     ("POST", "/api/cameras/{camera_id}/verify"): lambda w, s, i: Call(
         "POST", f"/api/cameras/{_spare(w, s)}/verify", {}
     ),
@@ -316,6 +325,10 @@ def test_authorization_matrix(world: World, record_property: Any) -> None:
     assert leaks == [], "\n".join(leaks)
 
 
+# Where an owner places a new camera: the public administrative map (names of communes, no
+# cameras), so other communes' names may appear there.
+ADMINISTRATIVE_MAP = {"/my", "/api/my/places"}
+
 # Actions over every account, refused (403) to an admin bound to areas whatever the object.
 EVERY_AREA_ONLY = {("DELETE", "/api/sessions")}
 
@@ -344,7 +357,10 @@ def _judge(
         return None
     if outside[0] < 400 and has_params:
         return f"out-of-scope object answered {outside[0]}"
-    for hidden in (world.outside.name, world.outside.name.split("-")[1]):
+    names = [world.outside.name]
+    if path not in ADMINISTRATIVE_MAP:
+        names.append(world.outside.name.split("-")[1])  # the other commune's own name
+    for hidden in names:
         if outside[0] < 400 and hidden in outside[1]:
             return f"shows {hidden!r} from outside the account's areas"
     if has_params:

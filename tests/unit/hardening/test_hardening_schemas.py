@@ -39,8 +39,11 @@ def test_nfd_and_nfc_spellings_differ_as_bytes() -> None:
         (CameraCreate, _camera(name=NFD), "name"),
         (CameraCreate, _camera(description=NFD), "description"),
         (CameraUpdate, {"name": NFD}, "name"),
-        (UserCreate, {"username": "lan", "password": "x" * 8, "role": "viewer",
-                      "display_name": NFD}, "display_name"),  # fmt: skip
+        (
+            UserCreate,
+            {"username": "lan", "password": "x" * 8, "role": "viewer", "display_name": NFD},
+            "display_name",
+        ),
     ],
 )
 def test_names_are_stored_in_nfc(model: Any, body: dict[str, Any], field: str) -> None:
@@ -79,8 +82,10 @@ def test_nul_bytes_are_refused(model: Any, body: dict[str, Any]) -> None:
         (CameraCreate, lambda v: _camera(owner_user_id=v)),
         (CameraUpdate, lambda v: {"area_id": v}),
         (AreaCreate, lambda v: {"name": "Xã A", "level": "commune", "parent_id": v}),
-        (UserCreate, lambda v: {"username": "lan", "password": "x" * 8, "role": "viewer",
-                                "area_ids": [v]}),  # fmt: skip
+        (
+            UserCreate,
+            lambda v: {"username": "lan", "password": "x" * 8, "role": "viewer", "area_ids": [v]},
+        ),
         (UserUpdate, lambda v: {"area_ids": [1, v]}),
     ],
 )

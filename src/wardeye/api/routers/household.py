@@ -13,8 +13,9 @@ from wardeye.access.permissions import Permission
 from wardeye.access.principal import Principal
 from wardeye.api.auth import Services
 from wardeye.api.guard import Allow
-from wardeye.api.params import CameraId
+from wardeye.api.params import CameraId, RequestId
 from wardeye.core.errors import NotFound
+from wardeye.registry.footage_requests import FootageAnswer, FootageRequestView
 from wardeye.registry.household import EvidenceLockView, HouseholdRegistration
 from wardeye.registry.schemas import CameraView
 
@@ -52,3 +53,19 @@ def evidence_locks(
     if camera_id not in principal.owned_camera_ids:
         raise NotFound(f"no camera with id {camera_id}")
     return services.household_locks(camera_id)
+
+
+@router.get("/footage-requests")
+def my_footage_requests(
+    services: Services, principal: Annotated[Principal, Allow(Permission.VIEW_OWN_ACCESS)]
+) -> list[FootageRequestView]:
+    """What the police asked of the owner's cameras, newest first."""
+    return services.admin.footage_requests(principal)
+
+
+@router.post("/footage-requests/{request_id}/answer")
+def answer_footage_request(
+    request_id: RequestId, body: FootageAnswer, services: Services, principal: Owner
+) -> FootageRequestView:
+    """Accept or refuse (once); the answer and its comment are audited."""
+    return services.admin.answer_request(principal, request_id, body)

@@ -58,9 +58,10 @@ def _nfc_names(bind: sa.Connection, table: str, scope: str | None) -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("areas") as batch:
-        batch.add_column(sa.Column("division_type", sa.String(length=24), nullable=True))
-        batch.create_index(op.f("ix_areas_code"), ["code"], unique=False)
+    # Plain ALTER TABLE, not batch mode: rebuilding the areas table on SQLite would trip the
+    # foreign keys of every camera, user and sub-area pointing at it.
+    op.add_column("areas", sa.Column("division_type", sa.String(length=24), nullable=True))
+    op.create_index(op.f("ix_areas_code"), "areas", ["code"], unique=False)
     bind = op.get_bind()
     _nfc_names(bind, "areas", "parent_id")
     _nfc_names(bind, "cameras", None)
@@ -72,6 +73,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("areas") as batch:
-        batch.drop_index(op.f("ix_areas_code"))
-        batch.drop_column("division_type")
+    op.drop_index(op.f("ix_areas_code"), table_name="areas")
+    op.drop_column("areas", "division_type")  # SQLite 3.35+ drops a column in place

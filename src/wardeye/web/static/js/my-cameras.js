@@ -42,6 +42,34 @@ form.addEventListener('submit', async (event) => {
   try { await send('/api/my/cameras', body); location.reload(); } catch (e) { say(e.message, true); }
 });
 
-Promise.all([...document.querySelectorAll('.my-camera')].map(fill))
+const cameraName = (id) => document.querySelector(`.my-camera[data-camera-id="${id}"] h2`)?.firstChild?.textContent?.trim() ?? `#${id}`;
+
+async function requests() {
+  const list = document.getElementById('request-list');
+  const all = await api('/api/my/footage-requests');
+  if (!all.length) return;
+  list.replaceChildren(...all.map((r) => {
+    const item = el('li', { 'data-request-id': r.id },
+      el('strong', { text: cameraName(r.camera_id) }),
+      ` · ${formatDateTime(Date.parse(r.start))} – ${formatDateTime(Date.parse(r.end))}`,
+      el('div', { text: `${t('audit_reason')}: ${r.reason}${r.case_ref ? ` (${r.case_ref})` : ''}` }),
+      el('div', { class: 'muted', text: t(`request_${r.status}`) }));
+    if (r.status === 'pending') {
+      const answer = (accept) => async () => {
+        try {
+          await send(`/api/my/footage-requests/${r.id}/answer`, { accept, comment: null });
+          say(t('saved'));
+          await requests();
+        } catch (e) { say(e.message, true); }
+      };
+      item.append(el('div', { class: 'actions' },
+        el('button', { type: 'button', class: 'small', text: t('request_accept'), onclick: answer(true) }),
+        el('button', { type: 'button', class: 'small secondary', text: t('request_refuse'), onclick: answer(false) })));
+    }
+    return item;
+  }));
+}
+
+Promise.all([...[...document.querySelectorAll('.my-camera')].map(fill), requests()])
   .then(() => { document.body.dataset.myLoaded = '1'; })
   .catch((e) => say(e.message, true));
