@@ -69,6 +69,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             Permission.VIEW_EVENTS,
             Permission.VIEW_OWN_ACCESS,
             Permission.SET_CONSENT,
+            Permission.REGISTER_CAMERA,
         }
     ),
 }

@@ -93,7 +93,16 @@ Builder = Callable[[World, Scope], Call]
 
 def _ids(world: World, scope: Scope) -> dict[str, int]:
     if scope == "missing":
-        keys = ("camera_id", "event_id", "zone_id", "area_id", "user_id", "spare", "household")
+        keys = (
+            "camera_id",
+            "event_id",
+            "zone_id",
+            "area_id",
+            "user_id",
+            "spare",
+            "household",
+            "request_id",
+        )
         return dict.fromkeys(keys, MISSING)
     side = world.inside if scope == "inside" else world.outside
     return {
@@ -104,6 +113,7 @@ def _ids(world: World, scope: Scope) -> dict[str, int]:
         "user_id": side.user,
         "spare": side.spare,
         "household": side.household,
+        "request_id": MISSING,
     }
 
 
@@ -162,7 +172,7 @@ EXAMPLES: dict[tuple[str, str], Callable[[World, Scope, dict[str, int]], Call]] 
         {"start": "2026-11-30T08:00:00Z", "end": "2026-11-30T09:00:00Z", "reason": "vụ việc"},
     ),
     ("POST", "/api/my/footage-requests/{request_id}/answer"): lambda w, s, i: Call(
-        "POST", f"/api/my/footage-requests/{MISSING}/answer", {}, {"accept": True}
+        "POST", f"/api/my/footage-requests/{i['request_id']}/answer", {}, {"accept": True}
     ),
     ("POST", "/api/cameras/{camera_id}/verify"): lambda w, s, i: Call(
         "POST", f"/api/cameras/{_spare(w, s)}/verify", {}
@@ -171,7 +181,12 @@ EXAMPLES: dict[tuple[str, str], Callable[[World, Scope, dict[str, int]], Call]] 
         "POST",
         "/api/my/cameras",
         {},
-        {"name": f"Nhà {s} {id(i)}", "area_id": i["area_id"], "latitude": 21.3, "longitude": 103.1},
+        {
+            "name": f"Nhà {s} {id(i)}",
+            "area_id": w.inside.village,
+            "latitude": 21.3,
+            "longitude": 103.1,
+        },
     ),
     ("DELETE", "/api/cameras/{camera_id}"): lambda w, s, i: Call(
         "DELETE", f"/api/cameras/{i['camera_id']}", {}
