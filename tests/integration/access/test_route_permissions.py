@@ -445,10 +445,10 @@ def test_lists_hide_what_is_outside(world: World) -> None:
 def test_owner_sees_only_their_own_cameras(world: World) -> None:
     owner = world.client(Role.OWNER)
     cameras = owner.get("/api/cameras").json()
-    owner = world.wardeye.users.find(world.accounts[Role.OWNER])
-    assert owner is not None
+    account = world.wardeye.users.find(world.accounts[Role.OWNER])
+    assert account is not None
     assert world.owned in [c["id"] for c in cameras]  # plus any it registered in the matrix
-    assert {c["owner_user_id"] for c in cameras} == {owner.id}
+    assert {c["owner_user_id"] for c in cameras} == {account.id}
     assert owner.get(f"/api/cameras/{world.inside.camera}").status_code == 404
     assert owner.get(f"/api/cameras/{world.owned}").json()["may_play"] is True
 
