@@ -81,7 +81,7 @@ def install_demo(wardeye: WardEye, media_dir: Path, count: int) -> DemoLogin:
                 latitude=lat,
                 longitude=lon,
                 description="Demo camera: real footage looped in real time.",
-            )
+            ),
         )
         if main.startswith("vtest"):
             for zone_name, kind, points, settings in DEMO_ZONES:

@@ -37,8 +37,20 @@ DIVISION_TYPES = {
     "province": ("tinh", "thanh_pho_trung_uong"),
     "district": ("quan", "huyen", "thi_xa", "thanh_pho"),
     "commune": ("xa", "phuong", "dac_khu", "thi_tran"),
-    "village": ("thon", "ban", "ap", "to_dan_pho", "khu_pho", "xom", "lang", "buon", "khom",
-                "soc", "plei", "khu"),  # fmt: skip
+    "village": (
+        "thon",
+        "ban",
+        "ap",
+        "to_dan_pho",
+        "khu_pho",
+        "xom",
+        "lang",
+        "buon",
+        "khom",
+        "soc",
+        "plei",
+        "khu",
+    ),  # fmt: skip
 }
 CAMERA_KINDS = ("public", "household")
 CONSENT_TIERS = ("registry", "on_request", "live")
@@ -360,9 +372,7 @@ class PrivacyMask(Base):
     __table_args__ = (UniqueConstraint("camera_id", "name", name="uq_privacy_masks_camera_name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    camera_id: Mapped[int] = mapped_column(
-        ForeignKey("cameras.id", ondelete="CASCADE"), index=True
-    )
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     points: Mapped[str] = mapped_column(Text)  # JSON [[x, y], ...]
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -150,9 +150,7 @@ class SigninConfig(Strict):
         description="Wait after the first failure past free_failures; it doubles with each "
         "further failure (answered 429 with Retry-After, the password is not checked).",
     )
-    max_delay_seconds: float = Field(
-        300.0, gt=0, le=86400, description="Cap of that growing wait."
-    )
+    max_delay_seconds: float = Field(300.0, gt=0, le=86400, description="Cap of that growing wait.")
     lockout_failures: int = Field(
         20,
         ge=1,

@@ -39,13 +39,9 @@ def upgrade() -> None:
         sa.Column("next_allowed_at", _utc(), nullable=True),
         sa.Column("locked_until", _utc(), nullable=True),
         sa.PrimaryKeyConstraint("kind", "key", name=op.f("pk_signin_throttle")),
-        sa.CheckConstraint(
-            "kind IN ('account', 'address')", name=op.f("ck_signin_throttle_kind")
-        ),
+        sa.CheckConstraint("kind IN ('account', 'address')", name=op.f("ck_signin_throttle_kind")),
     )
-    op.create_index(
-        "ix_signin_throttle_last_failure_at", "signin_throttle", ["last_failure_at"]
-    )
+    op.create_index("ix_signin_throttle_last_failure_at", "signin_throttle", ["last_failure_at"])
     op.create_table(
         "signin_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
