@@ -50,7 +50,7 @@ DIVISION_TYPES = {
         "soc",
         "plei",
         "khu",
-    ),  # fmt: skip
+    ),
 }
 CAMERA_KINDS = ("public", "household")
 CONSENT_TIERS = ("registry", "on_request", "live")

@@ -12,7 +12,10 @@ VI: dict[str, str] = {
     "request_accept": "Đồng ý",
     "request_refuse": "Từ chối",
     "my_cameras": "Camera của tôi",
-    "my_intro": "Bạn quyết định camera của mình chia sẻ gì với công an, và thay đổi bất cứ lúc nào. Mọi lần xem đều được ghi lại bên dưới.",
+    "my_intro": (
+        "Bạn quyết định camera của mình chia sẻ gì với công an, và thay đổi bất cứ lúc nào. "
+        "Mọi lần xem đều được ghi lại bên dưới."
+    ),
     "my_register": "Chia sẻ camera mới",
     "my_stream_url": "Địa chỉ luồng (bỏ trống nếu chỉ chia sẻ vị trí)",
     "my_waiting": "chờ cán bộ xã xác minh",
@@ -252,7 +255,10 @@ EN: dict[str, str] = {
     "request_accept": "Agree",
     "request_refuse": "Refuse",
     "my_cameras": "My cameras",
-    "my_intro": "You decide what your cameras share with the police and can change it at any time. Every view is listed below.",
+    "my_intro": (
+        "You decide what your cameras share with the police and can change it at any time. "
+        "Every view is listed below."
+    ),
     "my_register": "Share a new camera",
     "my_stream_url": "Stream address (leave empty to share only the location)",
     "my_waiting": "waiting for the commune to verify it",
