@@ -185,8 +185,10 @@ async def live_socket(
     finally:
         broadcaster.remove_feed(feed)
         _record_stop(services, principal, camera.id, broadcaster.stream, started)
+        withdrawn = broadcaster.withdrawn
+        code, why = (4403, withdrawn[:120]) if withdrawn else (1000, "")
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-            await websocket.close()
+            await websocket.close(code=code, reason=why)
 
 
 @dataclass(frozen=True)

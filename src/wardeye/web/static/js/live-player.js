@@ -69,6 +69,7 @@ export class LivePlayer {
       this.ws = null;
       if (this.stopped || this.mode !== 'mse') return;
       if (event.code === 4401) { location.href = '/login'; return; }
+      if (event.code === 4403) { this.setStatus(event.reason || t('stream_withdrawn'), 'offline'); return; }
       this.setStatus(event.code === 4404 ? event.reason : t('connecting'), 'offline');
       this.retryTimer = setTimeout(() => this.connect(), this.retry);
       this.retry = Math.min(this.retry * 2, 15000);
