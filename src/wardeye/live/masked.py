@@ -206,10 +206,11 @@ class MaskedStream:
             if encoded is None:
                 for feed in feeds:
                     self._original.release_feed(feed)
+            else:
+                # Tell the viewers first: stopping the encoder would end them as "offline".
+                encoded.withdraw(reason)
             self._stop()
-        if encoded is not None:
-            encoded.withdraw(reason)
-        else:
+        if encoded is None:
             for feed in feeds:
                 _refuse(feed, "withdrawn", reason)
 
