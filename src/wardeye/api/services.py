@@ -29,6 +29,9 @@ class ApiServices:
     areas: AreaRegistry
     cameras: CameraRegistry
     users: UserService
+    # Enabled privacy masks of a camera, blacked out of recorded playback. Required: a default
+    # of "none" would serve unmasked footage if the composition root ever forgot it.
+    masks: Callable[[int], Sequence[Mask]]
     site_name: str = "WardEye"
     timezone: str = "Asia/Ho_Chi_Minh"
     camera_health: Callable[[], Sequence[CameraHealth]] = field(default=lambda: [])
@@ -39,5 +42,3 @@ class ApiServices:
     footage: FootageIndex | None = None
     events: EventStore | None = None  # analytics events and zones
     household_locks: Callable[[int], list[EvidenceLockView]] = field(default=lambda camera_id: [])
-    # Enabled privacy masks of a camera: what recorded playback blacks out.
-    masks: Callable[[int], Sequence[Mask]] = field(default=lambda camera_id: [])
